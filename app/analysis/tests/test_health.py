@@ -1,0 +1,31 @@
+import pytest
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres, pytest.mark.redis]
+
+
+def test_liveness_answers_for_any_host_header(client):
+    # Kubelet probes send the pod IP as Host, which ALLOWED_HOSTS does not list.
+    response = client.get("/healthz", HTTP_HOST="10.1.2.3:8000")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readiness_is_ok_when_postgres_and_redis_answer(client):
+    response = client.get("/readyz", HTTP_HOST="10.1.2.3:8000")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readiness_names_each_failing_dependency(client, monkeypatch):
+    from config import health
+
+    monkeypatch.setattr(
+        health, "_redis_client", health.redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
+    )
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "failing": ["redis"]}
+
+
+def test_other_paths_still_validate_the_host(client):
+    assert client.get("/api/jobs", HTTP_HOST="evil.example").status_code == 400

@@ -1,0 +1,30 @@
+"""Start Celery beat with its state in /tmp, clearing what a previous run left there.
+
+A beat restarted in place (a dev-loop reload, a crash) must not trip over the last run's
+schedule or pid file, and the root filesystem is read-only, so both live in /tmp.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+SCHEDULE = Path(tempfile.gettempdir()) / "celerybeat-schedule"
+
+
+def clear_stale_state(schedule: Path = SCHEDULE) -> list[Path]:
+    """Remove the schedule database (any suffix shelve adds) and its pid file; return them."""
+    removed = sorted(schedule.parent.glob(schedule.name + "*"))
+    for path in removed:
+        path.unlink()
+    return removed
+
+
+def main() -> None:
+    clear_stale_state()
+    level = os.environ.get("LOG_LEVEL", "INFO")
+    argv = ["celery", "--app", "config", "beat", "--loglevel", level, "--schedule", str(SCHEDULE)]
+    os.execvp(argv[0], argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Liveness (/healthz) and readiness (/readyz), answered before any other middleware.
+
+Liveness touches nothing outside the process, so a database outage never restarts web.
+Readiness checks PostgreSQL and Redis, so a pod that cannot serve leaves the Service.
+"""
+
+from collections.abc import Callable
+
+import redis
+from django.conf import settings
+from django.db import connections
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+_redis_client: redis.Redis | None = None
+
+
+def _redis() -> redis.Redis:
+    global _redis_client
+    if _redis_client is None:
+        _redis_client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+    return _redis_client
+
+
+def postgres_ok() -> bool:
+    connection = connections["default"]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except Exception:
+        # Drop the broken connection so the next probe reconnects from scratch.
+        connection.close_if_unusable_or_obsolete()
+        connection.close()
+        return False
+
+
+def redis_ok() -> bool:
+    try:
+        return bool(_redis().ping())
+    except redis.RedisError:
+        return False
+
+
+CHECKS: dict[str, Callable[[], bool]] = {"postgres": postgres_ok, "redis": redis_ok}
+
+
+def readiness() -> JsonResponse:
+    failing = [name for name, check in CHECKS.items() if not check()]
+    if failing:
+        return JsonResponse({"status": "unavailable", "failing": failing}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+class HealthCheckMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # request.path, never request.get_host(): probes come with the pod IP as Host.
+        if request.path == "/healthz":
+            return JsonResponse({"status": "ok"})
+        if request.path == "/readyz":
+            return readiness()
+        return self.get_response(request)

@@ -1,0 +1,9 @@
+"""WSGI entry point for gunicorn (prod) and runserver (dev)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+application = get_wsgi_application()

@@ -1,0 +1,80 @@
+"""The whole app with real processes: gunicorn, a Celery worker and beat, PostgreSQL and Redis."""
+
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from tasks.paths import APP
+from tests.support.processes import BIN, free_port, http_status, wait_until
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
+
+
+def job_status(url: str, job_id: str) -> dict:
+    return requests.get(f"{url}/api/jobs/{job_id}", timeout=5).json()
+
+
+def test_a_job_submitted_through_the_api_is_done_by_the_worker(stack):
+    _, url = stack.start_web()
+    stack.start_worker()
+    response = requests.post(f"{url}/api/jobs", json={"text": "to be or not to be"}, timeout=5)
+    assert response.status_code == 202
+    job_id = response.json()["id"]
+
+    done = wait_until("the job to be done", lambda: job_status(url, job_id)["status"] == "done", 30)
+    assert done
+    assert stack.job_rows() == [(job_id, "done", 1)]
+    result = job_status(url, job_id)["result"]
+    assert result["words"] == 6
+    assert result["top_words"][0] == ["to", 2]
+
+
+def test_the_html_page_and_admin_login_are_served_with_collected_static_files(stack):
+    _, url = stack.start_web()
+    assert http_status(url + "/") == 200
+    login = requests.get(url + "/admin/login/", timeout=5)
+    assert login.status_code == 200
+    # The hashed name proves the manifest storage of the prod settings is in use.
+    css = next(part.split('"')[0] for part in login.text.split('href="') if part.startswith("/static/admin/css/base."))
+    assert css != "/static/admin/css/base.css"
+    assert http_status(url + css) == 200
+
+
+def test_readiness_fails_naming_postgres_while_liveness_stays_up(stack):
+    closed = free_port()
+    _, url = stack.start_web(DATABASE_URL=f"postgres://shipyard:shipyard@127.0.0.1:{closed}/none")
+    assert http_status(url + "/healthz") == 200
+    ready = requests.get(url + "/readyz", timeout=10)
+    assert ready.status_code == 503
+    assert ready.json() == {"status": "unavailable", "failing": ["postgres"]}
+    assert http_status(url + "/healthz") == 200
+
+
+def test_beat_schedules_the_sweep_that_requeues_a_stuck_job(stack):
+    with stack.db() as conn, conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO analysis_job (id, text, status, error, attempts, created_at, updated_at)"
+            " VALUES (gen_random_uuid(), 'lost message', 'pending', '', 0, now() - interval '1 hour',"
+            " now() - interval '1 hour') RETURNING id::text"
+        )
+        (job_id,) = cur.fetchone()
+    stack.start_worker(ANALYSIS_STALE_AFTER_SECONDS="5")
+    beat = stack.start("beat", [sys.executable, "-m", "config.beat"], STALE_JOB_SWEEP_SECONDS="1")
+    wait_until("the stuck job to be done", lambda: stack.job_rows() == [(job_id, "done", 1)], 30)
+    assert "Sending due task requeue-stale-jobs" in beat.log()
+
+
+def probe(env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "worker_probe.py"], cwd=APP, env=env, capture_output=True, text=True)
+
+
+def test_the_worker_probe_passes_while_the_worker_runs_and_fails_after(stack):
+    env = {"CELERY_HEARTBEAT_FILE": stack.env["CELERY_HEARTBEAT_FILE"], "PATH": str(BIN)}
+    worker = stack.start_worker()
+    assert probe(env).returncode == 0
+    worker.stop()
+    failed = probe(env)
+    assert failed.returncode == 1
+    assert "no heartbeat file" in failed.stderr

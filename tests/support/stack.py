@@ -1,0 +1,101 @@
+"""A real stack on loopback: its own PostgreSQL database and Redis db, gunicorn, worker, beat."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg2
+import redis
+
+from tests.support.processes import BIN, Process, free_port, http_status, manage, wait_until
+
+ADMIN_URL = "postgres://shipyard:shipyard@127.0.0.1:5432/shipyard"
+
+
+def recreate_database(name: str) -> str:
+    """Drop and create database `name`; return its URL."""
+    conn = psycopg2.connect(ADMIN_URL)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(name: str) -> None:
+    conn = psycopg2.connect(ADMIN_URL)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    conn.close()
+
+
+@dataclass
+class Stack:
+    """Settings for one isolated stack; start_* launch its processes and remember them."""
+
+    name: str
+    log_dir: Path
+    redis_db: int
+    env: dict[str, str] = field(default_factory=dict)
+    processes: list[Process] = field(default_factory=list)
+
+    def setup(self) -> None:
+        database_url = recreate_database(self.name)
+        redis_url = f"redis://127.0.0.1:6379/{self.redis_db}"
+        redis.Redis.from_url(redis_url).flushdb()
+        static_root = self.log_dir / "static"
+        self.env = {
+            "SECRET_KEY": "stack-test-secret-" + "s" * 40,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "false",
+            "STATIC_ROOT": str(static_root),
+            "CELERY_HEARTBEAT_FILE": str(self.log_dir / "worker-heartbeat"),
+            **self.env,
+        }
+        for args in (("migrate", "--noinput"), ("collectstatic", "--noinput")):
+            result = manage(self.env, *args)
+            assert result.returncode == 0, f"manage.py {args[0]} failed:\n{result.stderr}"
+
+    def start(self, name: str, argv: list[str], **env: str) -> Process:
+        process = Process(name, argv, {**self.env, **env}, self.log_dir)
+        self.processes.append(process)
+        return process
+
+    def start_web(self, name: str = "web", **env: str) -> tuple[Process, str]:
+        port = free_port()
+        argv = [str(BIN / "gunicorn"), "config.wsgi", "--config", "python:config.gunicorn",
+                "--bind", f"127.0.0.1:{port}", "--workers", "2"]  # fmt: skip
+        process = self.start(name, argv, **env)
+        url = f"http://127.0.0.1:{port}"
+        wait_until(
+            f"{name} to answer /healthz", lambda: http_status(url + "/healthz") == 200 or process.popen.poll(), 30
+        )
+        assert process.popen.poll() is None, f"{name} exited:\n{process.log()}"
+        return process, url
+
+    def start_worker(self, name: str = "worker", concurrency: int = 2, **env: str) -> Process:
+        argv = [str(BIN / "celery"), "--app", "config", "worker", "--loglevel", "INFO",
+                "--concurrency", str(concurrency), "--hostname", f"{name}@%h"]  # fmt: skip
+        process = self.start(name, argv, **env)
+        wait_until(f"{name} to be ready", lambda: "ready." in process.log() or process.popen.poll() is not None, 60)
+        assert process.popen.poll() is None, f"{name} exited:\n{process.log()}"
+        return process
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.stop()
+        self.processes.clear()
+
+    def db(self):
+        return psycopg2.connect(self.env["DATABASE_URL"])
+
+    def job_rows(self) -> list[tuple[str, str, int]]:
+        """(id, status, attempts) of every job, straight from PostgreSQL."""
+        with self.db() as conn, conn.cursor() as cur:
+            cur.execute("SELECT id::text, status, attempts FROM analysis_job ORDER BY created_at")
+            return cur.fetchall()
