@@ -13,19 +13,19 @@ from tests.support.processes import BIN, Process, free_port, http_status, manage
 ADMIN_URL = "postgres://shipyard:shipyard@127.0.0.1:5432/shipyard"
 
 
-def recreate_database(name: str) -> str:
-    """Drop and create database `name`; return its URL."""
-    conn = psycopg2.connect(ADMIN_URL)
+def recreate_database(name: str, admin_url: str = ADMIN_URL) -> str:
+    """Drop and create database `name` on the server of `admin_url`; return its URL."""
+    conn = psycopg2.connect(admin_url)
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         cur.execute(f'CREATE DATABASE "{name}"')
     conn.close()
-    return ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
-def drop_database(name: str) -> None:
-    conn = psycopg2.connect(ADMIN_URL)
+def drop_database(name: str, admin_url: str = ADMIN_URL) -> None:
+    conn = psycopg2.connect(admin_url)
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -38,13 +38,14 @@ class Stack:
 
     name: str
     log_dir: Path
-    redis_db: int
+    redis_url: str = "redis://127.0.0.1:6379/2"
+    admin_url: str = ADMIN_URL
     env: dict[str, str] = field(default_factory=dict)
     processes: list[Process] = field(default_factory=list)
 
     def setup(self) -> None:
-        database_url = recreate_database(self.name)
-        redis_url = f"redis://127.0.0.1:6379/{self.redis_db}"
+        database_url = recreate_database(self.name, self.admin_url)
+        redis_url = self.redis_url
         redis.Redis.from_url(redis_url).flushdb()
         static_root = self.log_dir / "static"
         self.env = {
@@ -90,6 +91,10 @@ class Stack:
         for process in reversed(self.processes):
             process.stop()
         self.processes.clear()
+
+    def teardown(self) -> None:
+        self.stop()
+        drop_database(self.name, self.admin_url)
 
     def db(self):
         return psycopg2.connect(self.env["DATABASE_URL"])
