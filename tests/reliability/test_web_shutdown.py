@@ -15,7 +15,10 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 def start_slow_request(port: int, body: bytes) -> socket.socket:
     """Send the headers and half the body, leaving the request in flight."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-    head = f"POST /api/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    head = (
+        "POST /api/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
     sock.sendall(head.encode() + body[: len(body) // 2])
     return sock
 
