@@ -1,0 +1,88 @@
+"""skaffold.yaml against Skaffold's own schema, and every path it names."""
+
+import json
+
+import jsonschema
+import pytest
+import yaml
+
+from tasks.paths import ROOT
+
+SCHEMA = ROOT.parent / "shared" / "schemas" / "skaffold-v4beta14.json"
+
+
+@pytest.fixture(scope="module")
+def config() -> dict:
+    return yaml.safe_load((ROOT / "skaffold.yaml").read_text())
+
+
+def test_validates_against_the_official_v4beta14_schema(config):
+    assert SCHEMA.exists(), f"{SCHEMA} is missing: shared/ must sit beside the checkout"
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.Draft7Validator(schema).validate(config)
+    assert config["apiVersion"] == "skaffold/v4beta14"
+
+
+def test_the_schema_check_rejects_a_misspelt_field(config):
+    schema = json.loads(SCHEMA.read_text())
+    broken = json.loads(json.dumps(config))
+    broken["build"]["artifacts"][0]["docker"]["tagret"] = "dev"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft7Validator(schema).validate(broken)
+
+
+def test_every_named_path_exists(config):
+    artifact = config["build"]["artifacts"][0]
+    assert (ROOT / artifact["context"] / artifact["docker"]["dockerfile"]).is_file()
+    overlays = [*config["manifests"]["kustomize"]["paths"]]
+    overlays += [
+        p for profile in config["profiles"] for p in profile.get("manifests", {}).get("kustomize", {}).get("paths", [])
+    ]
+    for overlay in overlays:
+        assert (ROOT / overlay / "kustomization.yaml").is_file(), overlay
+    job = config["verify"][0]["executionMode"]["kubernetesCluster"]["jobManifestPath"]
+    assert (ROOT / job).is_file()
+    for rule in artifact["sync"]["manual"]:
+        assert list(ROOT.glob(rule["src"])), f"sync rule {rule['src']} matches no file"
+    for test in config["test"]:
+        for custom in test["custom"]:
+            for pattern in custom["dependencies"]["paths"]:
+                assert list(ROOT.glob(pattern)), pattern
+
+
+def test_dev_builds_the_dev_target_syncs_code_and_deploys_the_dev_overlay(config):
+    artifact = config["build"]["artifacts"][0]
+    assert (artifact["image"], artifact["docker"]["target"]) == ("shipyard-app", "dev")
+    assert config["manifests"]["kustomize"]["paths"] == ["k8s/overlays/dev"]
+    assert "kubectl" in config["deploy"] and config["deploy"]["statusCheck"] is True
+
+
+def test_web_is_forwarded_to_loopback_only(config):
+    forwards = {(f["resourceName"], f["localPort"]): f["address"] for f in config["portForward"]}
+    assert forwards == {("web", 8000): "127.0.0.1", ("web", 5678): "127.0.0.1"}
+
+
+def test_verify_checks_web_readiness_in_the_cluster(config):
+    (check,) = config["verify"]
+    assert "http://web/readyz" in " ".join(check["container"]["command"])
+    job = yaml.safe_load((ROOT / check["executionMode"]["kubernetesCluster"]["jobManifestPath"]).read_text())
+    assert job["kind"] == "Job"
+
+
+@pytest.mark.parametrize("name", ["staging", "prod"])
+def test_staging_and_prod_profiles_swap_only_overlay_and_target(config, name):
+    (profile,) = [p for p in config["profiles"] if p["name"] == name]
+    assert set(profile) == {"name", "patches", "manifests"}
+    assert profile["manifests"]["kustomize"]["paths"] == [f"k8s/overlays/{name}"]
+    ops = {(p["op"], p["path"]): p.get("value") for p in profile["patches"]}
+    assert ops == {("replace", "/build/artifacts/0/docker/target"): "prod", ("remove", "/build/artifacts/0/sync"): None}
+
+
+def test_minikube_is_activated_by_its_context(config):
+    (profile,) = [p for p in config["profiles"] if p["name"] == "minikube"]
+    assert profile["activation"] == [{"kubeContext": "minikube"}]
+
+
+def test_custom_test_step_runs_the_unit_tests(config):
+    commands = [c["command"] for t in config["test"] for c in t["custom"]]
+    assert commands == [".venv/bin/invoke test --unit"]

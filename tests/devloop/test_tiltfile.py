@@ -1,0 +1,74 @@
+"""The Tiltfile, executed by a real Starlark interpreter."""
+
+import pytest
+
+from tests.devloop.tilt_standins import run_tiltfile
+
+pytestmark = pytest.mark.k8s  # kustomize() renders the dev overlay with kubectl
+
+
+@pytest.fixture(scope="module")
+def tilt():
+    return run_tiltfile()
+
+
+def workloads(tilt) -> dict[str, str]:
+    (call,) = tilt.named("kustomize")
+    return {
+        o["metadata"]["name"]: o["kind"] for o in call["objects"] if o["kind"] in ("Deployment", "StatefulSet", "Job")
+    }
+
+
+def test_deploys_the_dev_overlay_and_only_to_minikube(tilt):
+    (kustomize,) = tilt.named("kustomize")
+    assert kustomize["path"] == "k8s/overlays/dev"
+    (k8s_yaml,) = tilt.named("k8s_yaml")
+    assert k8s_yaml["yaml"]["tilt"] == "kustomize"
+    assert tilt.named("allow_k8s_contexts")[0]["contexts"] == ["minikube"]
+
+
+def test_every_workload_of_the_overlay_is_a_labelled_resource(tilt):
+    named = {call["workload"] for call in tilt.named("k8s_resource")}
+    assert named == set(workloads(tilt))
+    assert all(call["labels"] for call in tilt.named("k8s_resource"))
+
+
+def test_web_and_worker_wait_for_migrations_and_migrations_for_postgres(tilt):
+    assert tilt.resource("migrate")["resource_deps"] == ["postgres"]
+    for workload in ("web", "worker", "beat"):
+        assert {"migrate", "redis"} <= set(tilt.resource(workload)["resource_deps"])
+    assert set(workloads(tilt)) >= {"postgres", "redis", "migrate"}
+
+
+def test_web_forwards_http_and_debugpy_and_links_the_admin(tilt):
+    web = tilt.resource("web")
+    forwards = {(f["local_port"], f["container_port"]) for f in web["port_forwards"]}
+    assert forwards == {(8000, 8000), (5678, 5678)}
+    assert [link["url"] for link in web["links"]] == ["http://localhost:8000/admin/"]
+
+
+def test_builds_the_dev_target_with_fall_back_then_sync_then_run(tilt):
+    (build,) = tilt.named("docker_build")
+    assert (build["ref"], build["context"], build["dockerfile"], build["target"]) == (
+        "shipyard-app",
+        ".",
+        "Dockerfile",
+        "dev",
+    )
+    steps = [step["tilt"] for step in build["live_update"]]
+    # Tilt's rule: fall_back_on first, then syncs, then runs.
+    assert steps == sorted(steps, key=["fall_back_on", "sync", "run"].index)
+    fall_back = build["live_update"][0]
+    assert set(fall_back["files"]) == {"Dockerfile", "requirements/app.txt"}
+    syncs = {(s["local_path"], s["remote_path"]) for s in build["live_update"] if s["tilt"] == "sync"}
+    assert ("app/", "/app/") in syncs
+    (run,) = [s for s in build["live_update"] if s["tilt"] == "run"]
+    assert run["trigger"] == ["requirements/dev.txt"]
+    assert ("requirements/dev.txt", "/tmp/requirements/dev.txt") in syncs
+    assert "pip install" in run["cmd"] and "/tmp/requirements/dev.txt" in run["cmd"]
+
+
+def test_unit_tests_run_as_a_local_resource_on_code_changes(tilt):
+    (tests,) = tilt.named("local_resource")
+    assert tests["cmd"] == ".venv/bin/invoke test --unit"
+    assert "app" in tests["deps"]
