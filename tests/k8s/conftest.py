@@ -1,0 +1,23 @@
+import pytest
+
+from tasks import kustomize
+from tests.k8s.manifests import rendered
+
+# Every overlay on disk: a new one is covered by every test without being named here.
+OVERLAYS = kustomize.overlays()
+PRODUCTION_SHAPED = [o for o in OVERLAYS if o != "dev"]
+
+
+@pytest.fixture(params=OVERLAYS)
+def overlay(request) -> str:
+    return request.param
+
+
+@pytest.fixture(params=PRODUCTION_SHAPED)
+def production_overlay(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def objects(overlay):
+    return rendered(overlay)

@@ -1,0 +1,48 @@
+"""Strict schema validation (kubernetes-validate --strict) of every rendered object."""
+
+import pytest
+
+from tasks import kustomize, schema
+from tests.k8s.conftest import OVERLAYS
+from tests.k8s.manifests import rendered
+
+pytestmark = pytest.mark.k8s
+
+
+def test_validates_against_1_31_and_the_newest_bundled_schema():
+    from kubernetes_validate.utils import latest_version, major_minor
+
+    assert schema.versions() == ["1.31", major_minor(latest_version())]
+    assert major_minor(latest_version()) != "1.31"
+
+
+@pytest.mark.parametrize("version", schema.versions())
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_object_is_schema_valid(overlay, version):
+    assert schema.validate(kustomize.render_yaml(overlay), version, len(rendered(overlay))) == []
+
+
+BAD_FIELD = """
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: x
+  colour: blue
+"""
+
+UNKNOWN_KIND = """
+apiVersion: v1
+kind: Gadget
+metadata:
+  name: x
+"""
+
+
+def test_an_unknown_field_fails():
+    problems = schema.validate(BAD_FIELD, "1.31", 1)
+    assert any("colour" in p for p in problems)
+
+
+def test_an_unknown_kind_fails_instead_of_warning():
+    problems = schema.validate(UNKNOWN_KIND, "1.31", 1)
+    assert any("Gadget" in p for p in problems)
