@@ -2,7 +2,8 @@
 
 from invoke import Collection
 
-from tasks import services
+from tasks import image, k8s, services
+from tasks.devloop import doctor, down, up
 from tasks.test import test
 
-ns = Collection(test, services)
+ns = Collection(test, up, down, doctor, services, image, k8s)

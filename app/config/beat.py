@@ -20,7 +20,8 @@ def clear_stale_state(schedule: Path = SCHEDULE) -> list[Path]:
 
 
 def main() -> None:
-    clear_stale_state()
+    for path in clear_stale_state():
+        print(f"beat: removed stale {path}", flush=True)
     level = os.environ.get("LOG_LEVEL", "INFO")
     argv = ["celery", "--app", "config", "beat", "--loglevel", level, "--schedule", str(SCHEDULE)]
     os.execvp(argv[0], argv)

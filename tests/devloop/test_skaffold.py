@@ -6,6 +6,7 @@ import jsonschema
 import pytest
 import yaml
 
+from tasks.debian_base import BASE_TAG
 from tasks.paths import ROOT
 
 SCHEMA = ROOT.parent / "shared" / "schemas" / "skaffold-v4beta14.json"
@@ -86,3 +87,13 @@ def test_minikube_is_activated_by_its_context(config):
 def test_custom_test_step_runs_the_unit_tests(config):
     commands = [c["command"] for t in config["test"] for c in t["custom"]]
     assert commands == [".venv/bin/invoke test --unit"]
+
+
+def test_offline_profile_builds_on_the_debootstrap_base(config):
+    (profile,) = [p for p in config["profiles"] if p["name"] == "offline"]
+    (patch,) = profile["patches"]
+    assert patch["value"] == {"BASE_IMAGE": BASE_TAG}
+
+
+def test_deploy_replaces_the_immutable_migrate_job(config):
+    assert config["deploy"]["kubectl"]["flags"]["apply"] == ["--force"]

@@ -1,0 +1,113 @@
+"""The dev loop in real containers: edits synced by tar reach web, worker and beat in place.
+
+The dev image runs as the dev overlay says (read-only root, /app and /opt/venv emptyDirs
+seeded by the init container, uid 10001); edits arrive as skaffold and Tilt send them.
+"""
+
+import time
+import uuid
+
+import pytest
+import requests
+
+from tests.containers.sync import SKAFFOLD_UNTAR, TILT_UNTAR, edited, sync
+from tests.support.processes import wait_until
+
+pytestmark = [pytest.mark.docker, pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
+
+
+@pytest.fixture
+def dev(rendered, datastores, dev_image):
+    from tests.containers.conftest import Pods
+
+    pods = Pods("dev", rendered["dev"], dev_image.tag, datastores)
+    migrate = pods.start("migrate")
+    assert migrate.wait() == 0, migrate.logs()
+    yield pods
+    pods.remove_all()
+
+
+def healthz() -> dict | None:
+    try:
+        return requests.get("http://127.0.0.1:8000/healthz", timeout=2).json()
+    except (requests.RequestException, ValueError):
+        return None
+
+
+def test_an_edited_view_is_served_without_a_rebuild_or_restart(dev):
+    web = dev.start("web")
+    wait_until("web to answer", lambda: healthz() == {"status": "ok"}, 60)
+    token = uuid.uuid4().hex[:8]
+    change = edited(
+        "config/health.py",
+        '"/healthz":\n            return JsonResponse({"status": "ok"})',
+        f'"/healthz":\n            return JsonResponse({{"status": "ok", "edit": "{token}"}})',
+    )
+    started = time.monotonic()
+    sync(web, {"app/config/health.py": change}, SKAFFOLD_UNTAR)
+    wait_until("the edited view to be served", lambda: (healthz() or {}).get("edit") == token, 30, 0.05)
+    print(f"web edit-to-served: {time.monotonic() - started:.2f}s")
+    assert web.running()  # the same container: runserver reloaded in place
+    owner = web.exec("stat", "-c", "%u", "/app/config/health.py").stdout.decode().strip()
+    assert owner == "10001"
+
+
+def submit_and_wait(dev) -> dict:
+    response = requests.post("http://127.0.0.1:8000/api/jobs", json={"text": "reload me"}, timeout=5)
+    job_id = response.json()["id"]
+    return wait_until(
+        "the job",
+        lambda: (
+            (j := requests.get(f"http://127.0.0.1:8000/api/jobs/{job_id}", timeout=5).json())["status"] == "done" and j
+        ),
+        30,
+    )
+
+
+def test_an_edited_task_body_runs_in_the_worker_after_a_sync(dev):
+    dev.start("web")
+    wait_until("web to answer", lambda: healthz() == {"status": "ok"}, 60)
+    worker = dev.start("worker")
+    wait_until("the worker to be ready", lambda: "ready." in worker.logs(), 60)
+    assert "edit" not in submit_and_wait(dev)["result"]
+
+    token = uuid.uuid4().hex[:8]
+    change = edited(
+        "analysis/text.py",
+        '        "characters": len(text),',
+        f'        "characters": len(text),\n        "edit": "{token}",',
+    )
+    started = time.monotonic()
+    sync(worker, {"app/analysis/text.py": change}, TILT_UNTAR)
+    wait_until(
+        "the worker to run the edited task", lambda: submit_and_wait(dev)["result"].get("edit") == token, 60, 0.2
+    )
+    print(f"worker edit-to-new-result: {time.monotonic() - started:.2f}s")
+    assert worker.running()
+    assert worker.logs().count("ready.") >= 2  # watchfiles restarted celery inside the same container
+
+
+def schedule_inode(beat) -> str | None:
+    """Inode numbers of beat's schedule files (shelve may add suffixes such as .dat/.dir)."""
+    result = beat.exec("sh", "-c", "stat -c %i /tmp/celerybeat-schedule*")
+    return result.stdout.decode().strip() if result.returncode == 0 else None
+
+
+def test_beat_restarts_on_a_python_edit_with_a_fresh_schedule(dev):
+    beat = dev.start("beat")
+    wait_until("beat to start", lambda: "beat: Starting..." in beat.logs(), 60)
+    first = wait_until("beat's schedule file", lambda: schedule_inode(beat), 30)
+    sync(beat, {"app/config/beat.py": edited("config/beat.py", "def main() -> None:", "def main() -> None:  # edited")})
+    wait_until("beat to restart", lambda: beat.logs().count("beat: Starting...") >= 2, 30)
+    assert "beat: removed stale /tmp/celerybeat-schedule" in beat.logs()
+    second = wait_until("beat's new schedule file", lambda: schedule_inode(beat), 30)
+    assert second != first  # removed and made anew, not reopened
+    assert beat.running()
+
+
+def test_a_template_edit_does_not_restart_the_worker(dev):
+    worker = dev.start("worker")
+    wait_until("the worker to be ready", lambda: "ready." in worker.logs(), 60)
+    sync(worker, {"app/analysis/templates/analysis/index.html": b"<p>edited</p>"})
+    time.sleep(2)  # longer than watchfiles' debounce: a restart would have begun
+    assert worker.logs().count("ready.") == 1

@@ -1,0 +1,112 @@
+"""Every workload that runs the app image, started in Docker the way its manifest says.
+
+Parametrised over the dev and prod overlays: the same manifests, the two images.
+"""
+
+import pytest
+import requests
+
+from tests.support.processes import wait_until
+
+pytestmark = [pytest.mark.docker, pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
+
+
+def probe_url(running, kind: str) -> str:
+    """The URL of one of the main container's HTTP probes, from the manifest."""
+    container = running.pod.containers[0]
+    http = container.probes[kind]["httpGet"]
+    port = http["port"] if isinstance(http["port"], int) else container.ports[http["port"]]
+    return f"http://127.0.0.1:{port}{http['path']}"
+
+
+def status(url: str, **kwargs) -> int | None:
+    try:
+        return requests.get(url, timeout=3, **kwargs).status_code
+    except requests.RequestException:
+        return None
+
+
+def start_web(pods):
+    """migrate, then web; returns web once its startup and readiness probes pass."""
+    migrate = pods.start("migrate")
+    assert migrate.wait() == 0, migrate.logs()
+    web = pods.start("web")
+    startup = web.pod.containers[0].probes["startupProbe"]
+    budget = startup.get("periodSeconds", 10) * startup.get("failureThreshold", 3)
+    wait_until(
+        f"{pods.overlay} web's startup probe",
+        lambda: status(probe_url(web, "startupProbe")) == 200 or not web.running(),
+        budget,
+    )
+    assert web.running(), web.logs()
+    return web
+
+
+def api(pods, path: str) -> tuple[str, dict]:
+    """Base URL and headers a client behind the Ingress would send (Host, X-Forwarded-Proto)."""
+    host = pods.config("ALLOWED_HOSTS").split(",")[0]
+    headers = {"X-Forwarded-Proto": "https"} | ({"Host": host} if host != "*" else {})
+    return f"http://127.0.0.1:8000{path}", headers
+
+
+def test_migrate_exits_zero_and_again_on_a_second_run(pods):
+    first = pods.start("migrate")
+    assert first.wait() == 0, first.logs()
+    assert "Applying analysis.0001_initial... OK" in first.logs()
+    second = pods.start("migrate")
+    assert second.wait() == 0, second.logs()
+    assert "No migrations to apply." in second.logs()
+
+
+def test_web_passes_its_own_startup_and_readiness_probes(pods):
+    web = start_web(pods)
+    ready = requests.get(probe_url(web, "readinessProbe"), timeout=5)
+    assert ready.status_code == 200, web.logs()
+    assert ready.json() == {"status": "ok"}
+    assert status(probe_url(web, "livenessProbe")) == 200
+
+
+def test_a_job_submitted_through_web_is_done_by_the_worker_container(pods):
+    start_web(pods)
+    worker = pods.start("worker")
+    url, headers = api(pods, "/api/jobs")
+    response = requests.post(url, json={"text": "containers all the way down"}, headers=headers, timeout=10)
+    assert response.status_code == 202, response.text
+    job_id = response.json()["id"]
+    wait_until("the worker container to finish the job", lambda: pods.rows() == [(job_id, "done", 1)], 60)
+    assert worker.running()
+    probe = worker.pod.containers[0].probes["livenessProbe"]["exec"]["command"]
+    assert worker.exec(*probe).returncode == 0, worker.logs()
+
+
+def test_beat_enqueues_its_periodic_task(pods):
+    migrate = pods.start("migrate")
+    assert migrate.wait() == 0
+    beat = pods.start("beat", STALE_JOB_SWEEP_SECONDS="1")
+    wait_until("beat to send requeue-stale-jobs", lambda: "Sending due task requeue-stale-jobs" in beat.logs(), 60)
+
+
+def test_each_process_runs_as_the_manifests_uid_not_root(pods):
+    web = start_web(pods)
+    worker = pods.start("worker")
+    beat = pods.start("beat")
+    for running in (web, worker, beat):
+        container = running.pod.containers[0]
+        assert container.user is not None and container.user >= 10000
+        status_file = running.exec("cat", "/proc/1/status").stdout.decode()
+        uids = next(line for line in status_file.splitlines() if line.startswith("Uid:")).split()[1:]
+        assert set(uids) == {str(container.user)}, f"{container.name}: {uids}"
+        assert running.exec("sh", "-c", "touch /should-fail").returncode != 0  # read-only root
+
+
+@pytest.mark.parametrize("workload", ["web", "worker"])
+def test_sigterm_ends_web_and_worker_within_the_grace_period(pods, workload):
+    if workload == "web":
+        running = start_web(pods)
+    else:
+        assert pods.start("migrate").wait() == 0
+        running = pods.start("worker")
+        wait_until("the worker to be ready", lambda: "ready." in running.logs(), 60)
+    code, seconds = running.stop()
+    assert seconds < running.pod.grace_seconds, running.logs()
+    assert code != 137, f"{workload} was SIGKILLed after the grace period:\n{running.logs()}"
