@@ -103,8 +103,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Redis redelivers an unacked message after this long; keep it above the hard time limit.
 # Workers sweep for such messages every interval x throttle seconds (kombu's defaults: 10 x 10).
+# The polling interval bounds how long the worker's loop waits on Redis, so how fast it stops.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "polling_interval": env.float("CELERY_BROKER_POLLING_INTERVAL", default=1.0),
     "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
     "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
 }

@@ -1,39 +1,5 @@
-"""Copy edited files into a running container the way skaffold and Tilt do: a tar stream
-piped into `tar -x` inside the container, as the container's own (non-root) user."""
+"""The tar-based sync of skaffold and Tilt lives in tasks/filesync.py (the benchmark uses it too)."""
 
-from __future__ import annotations
+from tasks.filesync import SKAFFOLD_UNTAR, TILT_UNTAR, edited, sync, tar_of
 
-import io
-import tarfile
-import time
-
-from tasks.paths import APP
-
-# skaffold: `kubectl exec ... -- tar xmf - -C / --no-same-owner`; Tilt: `tar -C / -x -f -`.
-SKAFFOLD_UNTAR = ("tar", "xmf", "-", "-C", "/", "--no-same-owner")
-TILT_UNTAR = ("tar", "-C", "/", "-x", "-f", "-")
-
-
-def edited(relative: str, old: str, new: str) -> bytes:
-    """app/<relative> with `old` replaced by `new` (which must occur exactly once)."""
-    source = (APP / relative).read_text()
-    assert source.count(old) == 1, f"{old!r} must occur once in app/{relative}"
-    return source.replace(old, new).encode()
-
-
-def tar_of(files: dict[str, bytes]) -> bytes:
-    """A tar stream with container paths relative to / (app/x.py lands at /app/x.py)."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for path, content in files.items():
-            info = tarfile.TarInfo(path.lstrip("/"))
-            info.size, info.mtime, info.mode = len(content), int(time.time()), 0o644
-            archive.addfile(info, io.BytesIO(content))
-    return buffer.getvalue()
-
-
-def sync(
-    running, files: dict[str, bytes], untar: tuple[str, ...] = SKAFFOLD_UNTAR, container: str | None = None
-) -> None:
-    result = running.exec(*untar, container=container, input=tar_of(files))
-    assert result.returncode == 0, f"sync failed: {result.stderr.decode()}"
+__all__ = ["SKAFFOLD_UNTAR", "TILT_UNTAR", "edited", "sync", "tar_of"]

@@ -111,3 +111,15 @@ def test_a_template_edit_does_not_restart_the_worker(dev):
     sync(worker, {"app/analysis/templates/analysis/index.html": b"<p>edited</p>"})
     time.sleep(2)  # longer than watchfiles' debounce: a restart would have begun
     assert worker.logs().count("ready.") == 1
+
+
+def test_debugpy_listens_only_when_asked(dev):
+    from tasks.reach import port_open
+
+    web = dev.start("web")
+    wait_until("web to answer", lambda: healthz() == {"status": "ok"}, 60)
+    assert not port_open("127.0.0.1", 5678)
+    web.remove()
+    dev.start("web", DEBUGPY="1")
+    wait_until("web under debugpy to answer", lambda: healthz() == {"status": "ok"}, 60)
+    assert port_open("127.0.0.1", 5678)  # VS Code attaches here through the port-forward
