@@ -13,7 +13,7 @@ from tasks.podrun import RunningPod
 from tasks.podspec import pod
 from tests.image.conftest import base_image, dev_image, prod_image  # noqa: F401 - shared fixtures
 from tests.support.needs import need_docker, need_postgres, need_redis
-from tests.support.stack import recreate_database, drop_database
+from tests.support.stack import drop_database, recreate_database
 
 # The image each overlay runs (skaffold/Tilt or promotion supply it in a real cluster).
 TARGET = {"dev": "dev", "prod": "prod"}
