@@ -358,7 +358,8 @@ def test_dev_code_is_writable_for_the_dev_loop_and_nowhere_else(overlay, objects
         assert seed["image"] == t.container(name)["image"], "seeded from the very image that runs"
         # Each path is copied, timestamps kept, into the emptyDir that is mounted there.
         for path in ("/app", "/opt/venv"):
-            copy = f"find {path} -mindepth 1 -maxdepth 1 -exec cp -R --preserve=mode,timestamps -t {seed_mounts[mounts[path]]} {{}} +"
+            target = seed_mounts[mounts[path]]
+            copy = f"find {path} -mindepth 1 -maxdepth 1 -exec cp -R --preserve=mode,timestamps -t {target} {{}} +"
             assert copy in seed["command"][-1], (name, path)
         assert seed["command"][:2] == ["sh", "-c"]
         assert "emptyDir" in t.volume(mounts["/opt/venv"]), name
