@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,17 +61,24 @@ def cold_build(target: str = "prod", offline: bool | None = None, log: Log = say
     return build(target, offline=offline, log=log)
 
 
-def code_only_rebuild(target: str = "prod", offline: bool | None = None, log: Log = say) -> BuildResult:
-    """Build, change one line of app code in a scratch copy of the context, build again; the second build."""
+@contextmanager
+def scratch_context() -> Iterator[Path]:
+    """A scratch copy of the build context (what the Dockerfile reads), removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="shipyard-context-") as scratch:
         context = Path(scratch)
         for name in CONTEXT_FILES:
             (context / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, context / name)
         shutil.copytree(ROOT / "app", context / "app", ignore=shutil.ignore_patterns("__pycache__", "staticfiles"))
+        yield context
+
+
+def code_only_rebuild(target: str = "prod", offline: bool | None = None, log: Log = say) -> BuildResult:
+    """Build, change one line of app code in a scratch copy of the context, build again; the second build."""
+    with scratch_context() as context:
         build(target, offline=offline, context=context, tag=MEASURE_TAG, log=lambda _: None)  # warm the cache
         with open(context / CHANGED_FILE, "a") as changed:
-            changed.write(f"# code-only rebuild marker {scratch}\n")
+            changed.write(f"# code-only rebuild marker {context}\n")
         log(f"rebuilding {target} after a one-line change to {CHANGED_FILE} (in a scratch copy)")
         try:
             return build(target, offline=offline, context=context, tag=MEASURE_TAG, log=log)

@@ -1,8 +1,9 @@
 """A bounded load generator for the JSON API, run as its own process: `python -m tasks.loadgen`.
 
-It sends exactly --count requests (good submissions or a mix of bad ones) from --concurrency
-threads, gives up after --seconds, and prints one JSON summary: what was sent, the status
-codes, the ids of accepted jobs and the latency percentiles. Loopback targets only.
+It sends exactly --count requests (good submissions, a mix of bad ones, or GETs of one page
+with --get PATH) from --concurrency threads, gives up after --seconds, and prints one JSON
+summary: what was sent, the status codes, the ids of accepted jobs and the latency percentiles.
+--header adds what an Ingress would send (Host, X-Forwarded-Proto). Loopback targets only.
 """
 
 from __future__ import annotations
@@ -40,7 +41,15 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def run(url: str, count: int, concurrency: int, seconds: float, bad: bool) -> dict:
+def run(
+    url: str,
+    count: int,
+    concurrency: int,
+    seconds: float,
+    bad: bool,
+    get: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict:
     deadline = time.monotonic() + seconds
     local = threading.local()
     statuses: Counter[str] = Counter()
@@ -62,7 +71,11 @@ def run(url: str, count: int, concurrency: int, seconds: float, bad: bool) -> di
         )
         start = time.monotonic()
         try:
-            response = session.post(f"{url}/api/jobs", data=body, headers={"Content-Type": content_type}, timeout=30)
+            if get is not None:
+                response = session.get(f"{url}{get}", headers=headers, timeout=30)
+            else:
+                sent = {**(headers or {}), "Content-Type": content_type}
+                response = session.post(f"{url}/api/jobs", data=body, headers=sent, timeout=30)
             status, job_id = (
                 str(response.status_code),
                 response.json().get("id") if response.status_code == 202 else None,
@@ -97,13 +110,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60.0, help="stop sending after this long")
     parser.add_argument("--bad", action="store_true", help="send malformed submissions instead of good ones")
+    parser.add_argument("--get", metavar="PATH", help="GET this page (e.g. /healthz) instead of submitting jobs")
+    parser.add_argument("--header", action="append", default=[], help="'Name: value', e.g. 'Host: app.example.com'")
     args = parser.parse_args(argv)
+    if any(":" not in h for h in args.header) or (args.get is not None and not args.get.startswith("/")):
+        parser.error("--header takes 'Name: value' and --get a path starting with /")
+    headers = {name.strip(): value.strip() for name, value in (h.split(":", 1) for h in args.header)}
     host = urlparse(args.url).hostname
     if host not in LOOPBACK:
         parser.error(f"--url must point at this machine (127.0.0.1 or localhost), not {host!r}")
     if not (1 <= args.count <= 100_000 and 1 <= args.concurrency <= 256 and 0 < args.seconds <= 600):
         parser.error("--count 1..100000, --concurrency 1..256 and --seconds 0..600 bound the load")
-    print(json.dumps(run(args.url, args.count, args.concurrency, args.seconds, args.bad)))
+    print(json.dumps(run(args.url, args.count, args.concurrency, args.seconds, args.bad, args.get, headers)))
     return 0
 
 

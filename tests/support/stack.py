@@ -8,28 +8,8 @@ from pathlib import Path
 import psycopg2
 import redis
 
+from tasks.databases import ADMIN_URL, drop_database, recreate_database
 from tests.support.processes import BIN, Process, free_port, http_status, manage, wait_until
-
-ADMIN_URL = "postgres://shipyard:shipyard@127.0.0.1:5432/shipyard"
-
-
-def recreate_database(name: str, admin_url: str = ADMIN_URL) -> str:
-    """Drop and create database `name` on the server of `admin_url`; return its URL."""
-    conn = psycopg2.connect(admin_url)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-    return admin_url.rsplit("/", 1)[0] + "/" + name
-
-
-def drop_database(name: str, admin_url: str = ADMIN_URL) -> None:
-    conn = psycopg2.connect(admin_url)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    conn.close()
 
 
 @dataclass

@@ -1,0 +1,172 @@
+"""Write one bench run: results.json (everything), results.md (the tables) and latency.png (the chart)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MB = 1000 * 1000  # the target says MB; MiB is shown beside it
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    metric: str  # dotted path into results["metrics"]
+    limit: float
+    unit: str
+    at_least: bool = False  # True: the value must reach the limit; False: stay under it
+
+    def check(self, metrics: dict[str, Any]) -> dict[str, Any]:
+        value = metrics
+        for key in self.metric.split("."):
+            value = value[key]
+        met = value >= self.limit if self.at_least else value <= self.limit
+        sign = ">=" if self.at_least else "<="
+        return {"name": self.name, "value": value, "target": f"{sign} {self.limit:g} {self.unit}", "met": met}
+
+
+# The issue's targets, for a 2-core machine.
+TARGETS = (
+    Target("web edit-to-served p50", "web_edit_to_served.p50", 0.5, "s"),
+    Target("web edit-to-served p95", "web_edit_to_served.p95", 1.0, "s"),
+    Target("worker edit-to-new-result p50", "worker_edit_to_new_result.p50", 1.5, "s"),
+    Target("naive loop / synced loop (p50s)", "naive_over_synced", 10, "x", at_least=True),
+    Target("prod code-only rebuild", "prod_code_only_rebuild.seconds", 3, "s"),
+    Target("prod image over its base", "prod_image.over_base_mb", 80, "MB"),
+)
+
+# The latency distributions drawn in the chart, in this order.
+LOOPS = (
+    ("web_edit_to_served", "web edit\n(synced)"),
+    ("web_edit_to_served_all_pods", "web edit, synced\nto web+worker+beat"),
+    ("worker_edit_to_new_result", "worker edit\n(synced)"),
+    ("naive_loop", "naive loop\n(rebuild + new pod)"),
+)
+
+
+def targets(metrics: dict[str, Any]) -> list[dict[str, Any]]:
+    return [target.check(metrics) for target in TARGETS]
+
+
+def write(out: Path, results: dict[str, Any]) -> list[Path]:
+    """Write the three files into `out`; return their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "results.json", out / "results.md", out / "latency.png"]
+    paths[0].write_text(json.dumps(results, indent=2) + "\n")
+    paths[1].write_text(markdown(results))
+    chart(results, paths[2])
+    return paths
+
+
+def _s(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f} s"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    meta, m = results["meta"], results["metrics"]
+    dev_pkgs = meta["images"].get("dev", {})
+    lines = [
+        f"# shipyard bench: {meta['started']} ({meta['mode']} mode)",
+        "",
+        f"{meta['cpu_count']} CPUs ({meta['cpu_model']}), {meta['memory_gib']} GiB; Docker "
+        f"{meta['tools']['docker_engine']}; host Python {meta['tools']['python']}; in the dev image: "
+        + ", ".join(f"{k} {v}" for k, v in dev_pkgs.items() if v)
+        + f". Commit {meta['git_commit']}{' (with uncommitted changes)' if meta['git_dirty'] else ''}.",
+        "",
+        "| what | p50 | p95 | max | n | target | met |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    met = {t["name"]: t for t in results["targets"]}
+    for key, label in LOOPS:
+        d, names = m[key], [t.name for t in TARGETS if t.metric.startswith(f"{key}.")]
+        target = "; ".join(f"{t.metric.rsplit('.', 1)[1]} {met[t.name]['target']}" for t in TARGETS if t.name in names)
+        verdict = " ".join("yes" if met[n]["met"] else "**no**" for n in names)
+        lines.append(
+            f"| {label.replace(chr(10), ' ')} | {_s(d['p50'])} | {_s(d['p95'])} | {_s(d['max'])} | {d['n']} "
+            f"| {target or '-'} | {verdict or '-'} |"
+        )
+    image = m["prod_image"]
+    others = {
+        "naive loop / synced loop (p50s)": f"{m['naive_over_synced']:.1f}x",
+        "prod code-only rebuild": _s(m["prod_code_only_rebuild"]["seconds"]),
+        "prod image over its base": f"{image['over_base_mb']:.1f} MB ({image['over_base_mib']:.1f} MiB)",
+    }
+    for name, value in others.items():
+        t = met[name]
+        lines.append(f"| {name} | {value} | | | | {t['target']} | {'yes' if t['met'] else '**no**'} |")
+    lines.append(f"| prod image, its base {image['base_image']} | {image['prod_mib']:.1f} MiB, base "
+                 f"{image['base_bytes'] / 2**20:.1f} MiB | | | | | |")  # fmt: skip
+    floor = m["cold_start"]
+    for where, label in (("dev", "dev image"), ("dev_pod", "running dev pod"), ("prod", "prod image")):
+        for kind, d in floor[where].items():
+            lines.append(f"| cold start, {label}: {kind.replace('_', ' ')} | {_s(d['p50'])} | {_s(d['p95'])} "
+                         f"| {_s(d['max'])} | {d['n']} | (floor) | |")  # fmt: skip
+    lines.append(f"| web edit-to-served / dev app cold start (p50s) | {m['web_edit_over_floor']:.1f}x | | | | | |")
+    lines += ["", "## Where the time goes (p50 of each phase, seconds)", ""]
+    lines += ["| loop | " + " | ".join(PHASES) + " | total |", "|---" * (len(PHASES) + 2) + "|"]
+    for key, label in LOOPS:
+        p = m[key]["phases_p50"]
+        lines.append(
+            f"| {label.replace(chr(10), ' ')} | "
+            + " | ".join("-" if p.get(k) is None else f"{p[k]:.2f}" for k in PHASES)
+            + f" | {m[key]['p50']:.2f} |"
+        )
+    lines += ["", PHASE_NOTE, "", "## Throughput of the prod image (gunicorn, Celery)", ""]
+    lines += ["| what | per second | latency p50 | latency p95 | n | ok |", "|---|---|---|---|---|---|"]
+    for name, w in m["web_throughput"].items():
+        lines.append(
+            f"| GET {w['path']} ({name}), {w['concurrency']} concurrent | {w['requests_per_second']:.0f} requests "
+            f"| {w['latency_p50'] * 1000:.0f} ms | {w['latency_p95'] * 1000:.0f} ms | {w['requests']} | {w['ok']:.0%} |"
+        )
+    c = m["celery_throughput"]
+    lines.append(f"| jobs through API, broker, worker, PostgreSQL ({c['concurrency']} concurrent submitters) "
+                 f"| {c['jobs_per_second']:.1f} jobs | {c['submit_latency_p50'] * 1000:.0f} ms (submit) "
+                 f"| {c['submit_latency_p95'] * 1000:.0f} ms (submit) | {c['jobs']} | |")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+PHASES = ("sync", "to_detected", "to_setup", "to_connected", "to_ready", "build", "replace_pod", "to_served")
+PHASE_NOTE = (
+    "sync: the tar stream into the container (`docker exec`, as `kubectl exec`); detected: until the reloader "
+    "logged the change; setup: until the new web process had Django set up (runserver's \"Watching for file "
+    'changes"); connected: until the new worker process reached the broker; ready: until it could serve or '
+    'consume ("Starting development server", celery "ready."); served: until the first answer with the new '
+    "code. The naive loop: build the dev image, replace the pod (its init container seeds /app and /opt/venv "
+    "again, then web starts), first answer."
+)
+
+
+def chart(results: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: write the file only
+    import matplotlib.pyplot as plt
+
+    m, meta = results["metrics"], results["meta"]
+    samples = [m[key]["samples"] for key, _ in LOOPS]
+    fig, ax = plt.subplots(figsize=(9, 5.5), dpi=110)
+    ax.boxplot(samples, whis=(5, 95), showfliers=False)
+    ax.set_xticks(range(1, len(LOOPS) + 1), [label for _, label in LOOPS])
+    for i, values in enumerate(samples, start=1):
+        xs = [i + (j % 7 - 3) * 0.03 for j in range(len(values))]  # spread equal values apart
+        ax.scatter(xs, values, s=14, alpha=0.6, zorder=3)
+    for where, what in (("dev", "floor: Django cold start, dev image"), ("dev_pod", "Django cold start, dev pod")):
+        floor = m["cold_start"][where]["app"]["p50"]
+        ax.axhline(floor, linestyle=":", color="grey")
+        ax.text(0.55, floor, f" {what}, {floor:.2f} s", va="bottom", color="grey", fontsize=8)
+    for limit, what in ((0.5, "web p50 target"), (1.5, "worker target")):
+        ax.axhline(limit, linestyle="--", color="tab:red", alpha=0.4, linewidth=0.8)
+        ax.text(len(LOOPS) + 0.45, limit, what, va="bottom", ha="right", color="tab:red", fontsize=8)
+    ax.set_yscale("log")
+    ax.set_ylabel("seconds from edit to new code answering (log scale)")
+    ax.set_title(
+        f"shipyard dev loop, {meta['mode']} run {meta['started']}: {meta['cpu_count']} CPUs, "
+        f"Docker {meta['tools']['docker_engine']}",
+        fontsize=10,
+    )
+    ax.grid(axis="y", which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

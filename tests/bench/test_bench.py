@@ -1,0 +1,87 @@
+"""`invoke bench`: it runs for real, writes every metric with sane values, and refuses bad input.
+
+The quick run is here so the benchmark cannot rot; it never asserts a time or a target.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tasks.bench_report import LOOPS, TARGETS
+from tasks.paths import ROOT
+from tests.image.conftest import base_image, dev_image, prod_image  # noqa: F401 - shared fixtures
+from tests.support.needs import need_docker, need_postgres, need_redis
+
+INVOKE = str(Path(sys.executable).parent / "invoke")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def invoke_bench(*args: str, timeout: float = 540) -> subprocess.CompletedProcess:
+    return subprocess.run([INVOKE, "bench", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+def assert_distribution(name: str, d: dict) -> None:
+    assert d["n"] >= 1 and len(d["samples"]) == d["n"], name
+    assert all(isinstance(s, float) and s > 0 for s in d["samples"]), (name, d["samples"])
+    assert 0 < d["min"] <= d["p50"] <= d["p95"] <= d["max"], (name, d)
+
+
+def test_out_pointing_at_a_file_is_one_line_and_a_non_zero_exit(tmp_path):
+    a_file = tmp_path / "results"
+    a_file.write_text("not a folder")
+    result = invoke_bench("--out", str(a_file), timeout=60)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [f"--out {a_file}: a file is in the way; give a directory"]
+    assert a_file.read_text() == "not a folder"
+
+
+@pytest.mark.docker
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.slow
+def test_quick_bench_writes_every_metric(tmp_path, dev_image, prod_image):  # noqa: F811 - fixtures
+    need_docker()
+    need_postgres()
+    need_redis()
+    result = invoke_bench("--quick", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "(8/8)" in result.stdout  # progress was shown
+    assert result.stdout.strip().splitlines()[-1].startswith("bench (quick) done in ")
+
+    run = tmp_path / "latest"
+    results = json.loads((run / "results.json").read_text())
+    meta, m = results["meta"], results["metrics"]
+    assert meta["mode"] == "quick" and meta["cpu_count"] == os.cpu_count()
+    assert meta["tools"]["docker_engine"] and meta["images"]["dev"]["django"] and meta["images"]["prod"]["gunicorn"]
+
+    for key, _label in LOOPS:
+        assert_distribution(key, m[key])
+    assert all(isinstance(v, float) and v >= 0 for v in m["web_edit_to_served"]["phases_p50"].values() if v is not None)
+    for where in ("dev", "dev_pod", "prod"):
+        assert_distribution(f"cold start {where}", m["cold_start"][where]["app"])
+    assert "app_under_debugpy" in m["cold_start"]["dev"] and "app_under_debugpy" not in m["cold_start"]["prod"]
+    assert m["naive_over_synced"] > 0 and m["web_edit_over_floor"] > 0
+
+    assert m["prod_code_only_rebuild"]["seconds"] > 0
+    assert isinstance(m["prod_code_only_rebuild"]["dependency_layers_cached"], bool)
+    image = m["prod_image"]
+    assert image["prod_bytes"] > image["base_bytes"] > 0
+    assert image["over_base_bytes"] == image["prod_bytes"] - image["base_bytes"]
+
+    for page in m["web_throughput"].values():
+        assert page["requests"] > 0 and page["requests_per_second"] > 0 and 0 < page["ok"] <= 1
+        assert 0 < page["latency_p50"] <= page["latency_p95"]
+    jobs = m["celery_throughput"]
+    assert jobs["jobs"] > 0 and jobs["jobs_per_second"] > 0 and jobs["submissions_per_second"] > 0
+
+    assert [t["name"] for t in results["targets"]] == [t.name for t in TARGETS]
+    assert all(isinstance(t["met"], bool) and t["value"] > 0 for t in results["targets"])
+    table = (run / "results.md").read_text()
+    assert "| web edit (synced) |" in table and "## Where the time goes" in table
+    assert (run / "latency.png").read_bytes().startswith(PNG_SIGNATURE)
