@@ -6,10 +6,12 @@ from tests.support.needs import need_postgres, need_redis
 
 
 @pytest.fixture(autouse=True)
-def _services() -> None:
-    # Every test here talks to the real PostgreSQL and Redis.
-    need_postgres()
-    need_redis()
+def _services(request) -> None:
+    # A test marked for PostgreSQL or Redis talks to the real one; the rest need neither.
+    if request.node.get_closest_marker("postgres"):
+        need_postgres()
+    if request.node.get_closest_marker("redis"):
+        need_redis()
 
 
 @pytest.fixture
