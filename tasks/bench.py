@@ -18,7 +18,7 @@ from invoke import Context, task
 from invoke.exceptions import Exit
 
 from tasks import bench_floor, bench_meta, bench_reload, bench_report, bench_throughput, image_metrics, images, services
-from tasks.bench_stack import BenchError, PodSet, datastores, get_json, poll, wait_ports_free
+from tasks.bench_stack import BenchError, PodSet, datastores, get_json, poll
 from tasks.debian_base import ensure_base
 from tasks.filesync import SyncError
 from tasks.paths import ROOT
@@ -180,7 +180,6 @@ def dev_loop(dev: PodSet, plan: Plan, progress: Progress) -> dict[str, Any]:
     out: dict[str, Any] = {}
     progress.next(f"web edit-to-served in the dev web pod, {plan.web_edits} edits")
     dev.migrate()
-    wait_ports_free()
     web = dev.start("web")
     progress(f"  web runs: {' '.join(web.pod.containers[0].argv)}")
     bench_reload.wait_web()
@@ -208,7 +207,6 @@ def dev_loop(dev: PodSet, plan: Plan, progress: Progress) -> dict[str, Any]:
 def throughput(prod: PodSet, stores: dict[str, str], plan: Plan, progress: Progress) -> dict[str, Any]:
     """Step 8: the prod image under gunicorn, and Celery end to end."""
     progress.next("throughput of the prod image: gunicorn pages, then jobs end to end")
-    wait_ports_free()
     prod.start("web")
     headers = prod.ingress_headers()
     poll("prod web to be ready", lambda: get_json("/readyz", headers) == {"status": "ok"}, 60, 0.1)

@@ -18,7 +18,7 @@ from typing import Any
 import requests
 
 from tasks import images
-from tasks.bench_stack import WEB, BenchError, PodSet, get_json, poll, wait_ports_free
+from tasks.bench_stack import WEB, BenchError, PodSet, get_json, poll
 from tasks.bench_stats import distribution, median_of
 from tasks.docker_engine import Log, docker_quiet
 from tasks.filesync import SKAFFOLD_UNTAR, TILT_UNTAR, edited, sync
@@ -174,7 +174,6 @@ def naive_loop(pods: PodSet, web: RunningPod, iterations: int, log: Log) -> tupl
                 built = images.build("dev", offline=True, context=context, tag=NAIVE_TAG, log=lambda _: None)
                 build_done = time.monotonic()
                 pods.remove(web)  # docker rm -f, as a new pod replaces the old one
-                wait_ports_free()
                 web = pods.start("web", image=NAIVE_TAG)  # init container seeds /app and /opt/venv again
                 start_done = time.monotonic()
                 poll("the rebuilt web to serve the edit", lambda t=token: served_edit() == t or None, 120, 0.02)

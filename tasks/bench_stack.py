@@ -7,7 +7,6 @@ named shipyard-bench-* so they never collide with a test run's shipyard-test-* c
 from __future__ import annotations
 
 import os
-import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,7 +24,6 @@ from tasks.podspec import pod
 T = TypeVar("T")
 WEB = "http://127.0.0.1:8000"
 # The ports the web pod binds with --network host: runserver/gunicorn and dev's debugpy.
-WEB_PORTS = (8000, 5678)
 BENCH_REDIS_DB = 7  # tests use 1, 2 and 5
 # staging/prod read app-secrets from a Secret made out of band: a throwaway key here.
 BENCH_SECRET_KEY = "bench-only-not-a-secret-" + "b" * 40
@@ -43,22 +41,6 @@ def poll(what: str, probe: Callable[[], T | None], timeout: float, every: float 
             raise BenchError(f"timed out after {timeout:.0f}s waiting for {what}")
         time.sleep(every)
     return value
-
-
-def port_in_use(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.2)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def wait_ports_free(ports: tuple[int, ...] = WEB_PORTS, timeout: float = 60) -> None:
-    """The web pod shares the host's network: wait for another run's web to let go of its ports."""
-    poll(
-        f"127.0.0.1 ports {', '.join(map(str, ports))} to be free (another web container is using them)",
-        lambda: not any(port_in_use(p) for p in ports),
-        timeout,
-        0.5,
-    )
 
 
 def get_json(path: str, headers: dict[str, str] | None = None, timeout: float = 2) -> dict[str, Any] | None:

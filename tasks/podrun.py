@@ -7,6 +7,7 @@
   127.0.0.1, and the in-cluster Service names resolve there too (--add-host).
 - Init containers run to completion, in order, before the main containers start.
 - Stopping honours preStop and terminationGracePeriodSeconds: preStop, SIGTERM, then SIGKILL.
+- Host networking shares ports, so a pod starts only once its declared ports are free.
 """
 
 from __future__ import annotations
@@ -20,9 +21,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tasks.podspec import Container, Pod
+from tasks.reach import port_open
 
 # Service names the dev overlay's env points at, served on this host's loopback in tests.
 LOOPBACK_SERVICES = ("postgres", "redis")
+PORT_WAIT_SECONDS = 60
+
+
+def wait_ports_free(ports: list[int], seconds: float = PORT_WAIT_SECONDS) -> None:
+    """Host networking shares ports: wait for a previous pod's server to let go of them."""
+    deadline = time.monotonic() + seconds
+    while busy := [port for port in ports if port_open("127.0.0.1", port)]:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"127.0.0.1 ports {busy} are still in use after {seconds:.0f}s: stop what listens there")
+        time.sleep(0.25)
 
 
 def docker(*args: str, timeout: float = 120, input: bytes | None = None) -> subprocess.CompletedProcess:
@@ -75,6 +87,7 @@ class RunningPod:
                 raise RuntimeError(
                     f"init container {container.name} failed: {result.stderr.decode()}{self.logs(container.name)}"
                 )
+        wait_ports_free([port for container in self.pod.containers for port in container.ports.values()])
         for container in self.pod.containers:
             result = docker(*self.argv(container, detach=True))
             if result.returncode != 0:
