@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 from invoke import Context, Exit, task
 
 from tasks import kustomize, schema
@@ -15,6 +18,17 @@ def _render_yaml(overlay: str) -> str:
         raise Exit(str(error), code=2) from None
 
 
+def _emit(text: str) -> None:
+    """Write long output; a reader that stops early (`| head`) ends us quietly, as with any tool."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(141) from None  # 128 + SIGPIPE, what a shell reports for a closed pipe
+
+
 def _render(overlay: str) -> list[dict]:
     return kustomize.parse(_render_yaml(overlay))
 
@@ -22,7 +36,7 @@ def _render(overlay: str) -> list[dict]:
 @task
 def render(c: Context, overlay: str) -> None:
     """Print an overlay rendered by kubectl's kustomize: invoke k8s.render prod."""
-    print(_render_yaml(overlay), end="")
+    _emit(_render_yaml(overlay))
 
 
 @task
@@ -50,4 +64,4 @@ def validate(c: Context) -> None:
 def parity(c: Context, left: str, right: str) -> None:
     """Show what differs between two overlays, per workload: invoke k8s.parity dev prod."""
     left_objects, right_objects = _render(left), _render(right)
-    print(parity_report.format_report(parity_report.compare(left, left_objects, right, right_objects)))
+    _emit(parity_report.format_report(parity_report.compare(left, left_objects, right, right_objects)) + "\n")

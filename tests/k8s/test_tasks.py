@@ -57,3 +57,12 @@ def test_validate_checks_every_overlay_against_both_versions():
     lines = result.stdout.splitlines()
     assert len([line for line in lines if line.endswith(": ok")]) == 6
     assert lines[-1].startswith("k8s.validate: all valid, 3 overlays x 2 Kubernetes versions (1.31, ")
+
+
+@pytest.mark.parametrize("args", ["k8s.render prod", "k8s.parity dev prod"])
+def test_output_piped_into_a_reader_that_stops_early_ends_without_a_traceback(args):
+    # `head -c 1` closes the pipe after one byte, long before the output ends.
+    command = f"{sys.executable} -m invoke {args} | head -c 1 >/dev/null"
+    result = subprocess.run(["bash", "-c", command], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "BrokenPipeError" not in result.stderr
