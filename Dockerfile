@@ -51,7 +51,7 @@ RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked \
  && PIP_DISABLE_PIP_VERSION_CHECK=1 pip install --no-deps --only-binary=:all: -r /tmp/requirements/dev.txt \
  && pip check
 
-# --- dev: runserver with the watchfiles reloader; code is synced in by skaffold/Tilt ------------
+# --- dev: runserver (watchfiles reloader, warm restarts: app/devserver.py); code synced in ------
 FROM base AS dev
 COPY --from=dev-deps /opt/venv /opt/venv
 # skaffold/Tilt sync files into /app as uid 10001, so that user owns the whole tree.
@@ -59,7 +59,7 @@ COPY --chown=10001:10001 app/ /app/
 WORKDIR /app
 USER 10001:10001
 EXPOSE 8000 5678
-CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]
+CMD ["python", "devserver.py", "0.0.0.0:8000"]
 
 # --- prod: gunicorn; code owned by root and read-only, run as uid 10001 -------------------------
 FROM base AS prod

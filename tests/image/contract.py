@@ -3,7 +3,7 @@
 UID = "10001"
 USER = f"{UID}:{UID}"
 WEB_PROD = ["gunicorn", "config.wsgi", "--config", "python:config.gunicorn"]
-WEB_DEV = ["python", "manage.py", "runserver", "0.0.0.0:8000"]
+WEB_DEV = ["python", "devserver.py", "0.0.0.0:8000"]
 # Settings refuse to start without these when DEBUG is off; throwaway values for `check`.
 SETTINGS_ENV = {
     "SECRET_KEY": "image-test-only-" + "k" * 50,

@@ -52,12 +52,12 @@ def manage(env: dict[str, str | None], *args: str, timeout: float = 120) -> subp
 class Process:
     """A long-running child with its output in a log file, stopped for sure at the end."""
 
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], log_dir: Path):
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], log_dir: Path, cwd: Path = APP):
         self.name = name
         self.log_path = log_dir / f"{name}.log"
         self._log = self.log_path.open("wb")
         self.popen = subprocess.Popen(
-            argv, cwd=APP, env=clean_env(env), stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+            argv, cwd=cwd, env=clean_env(env), stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
     def log(self) -> str:

@@ -9,6 +9,7 @@ import psycopg2
 import redis
 
 from tasks.databases import ADMIN_URL, drop_database, recreate_database
+from tasks.paths import APP
 from tests.support.processes import BIN, Process, free_port, http_status, manage, wait_until
 
 
@@ -42,8 +43,8 @@ class Stack:
             result = manage(self.env, *args)
             assert result.returncode == 0, f"manage.py {args[0]} failed:\n{result.stderr}"
 
-    def start(self, name: str, argv: list[str], **env: str) -> Process:
-        process = Process(name, argv, {**self.env, **env}, self.log_dir)
+    def start(self, name: str, argv: list[str], cwd: Path = APP, **env: str) -> Process:
+        process = Process(name, argv, {**self.env, **env}, self.log_dir, cwd)
         self.processes.append(process)
         return process
 

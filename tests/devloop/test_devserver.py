@@ -1,0 +1,132 @@
+"""app/devserver.py: runserver restarted by forking a warm parent, run for real on PostgreSQL.
+
+Each test runs the dev server on a copy of app/, edits that copy as an editor (or a sync)
+would, and watches what serves the next request.
+"""
+
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+from tasks.paths import APP
+from tests.support.processes import free_port, wait_until
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
+
+# runserver answers before its file watcher is watching: an edit in that first moment is missed.
+WATCHER_SETTLE_SECONDS = 1.5
+VIEW, VIEW_ANCHOR = "analysis/api.py", 'JsonResponse({"jobs": '
+
+
+def children(pid: int) -> set[int]:
+    """PIDs whose parent is `pid` (from /proc, so no ps is needed)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+class DevServer:
+    def __init__(self, stack, tmp_path: Path):
+        self.app = tmp_path / "app"
+        shutil.copytree(APP, self.app, ignore=shutil.ignore_patterns("__pycache__"))
+        self.url = f"http://127.0.0.1:{free_port()}"
+        argv = [sys.executable, "devserver.py", self.url.removeprefix("http://")]
+        self.process = stack.start("devserver", argv, cwd=self.app, DEBUG="true")
+        self.wait_serving()
+        time.sleep(WATCHER_SETTLE_SECONDS)
+
+    def jobs(self) -> dict | None:
+        try:
+            return requests.get(f"{self.url}/api/jobs", timeout=2).json()
+        except (requests.RequestException, ValueError):
+            return None
+
+    def wait_serving(self, what: str = "the dev server to answer") -> None:
+        wait_until(what, lambda: self.jobs() is not None or self.process.popen.poll() is not None, 60, 0.05)
+        assert self.process.popen.poll() is None, f"devserver exited:\n{self.process.log()}"
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        path = self.app / relative
+        source = path.read_text()
+        assert source.count(old) == 1, f"{old!r} must occur once in {relative}"
+        path.write_text(source.replace(old, new))
+
+    def edit_view(self) -> str:
+        token = uuid.uuid4().hex[:8]
+        self.edit(VIEW, VIEW_ANCHOR, f'JsonResponse({{"edit": "{token}", "jobs": ')
+        return token
+
+    def served(self, token: str) -> bool:
+        return (self.jobs() or {}).get("edit") == token
+
+
+@pytest.fixture
+def devserver(stack, tmp_path):
+    return DevServer(stack, tmp_path)
+
+
+def test_an_edit_is_served_by_a_new_child_forked_from_the_same_parent(devserver):
+    parent = devserver.process.popen.pid
+    first_child = children(parent)
+    assert len(first_child) == 1
+
+    token = devserver.edit_view()
+    wait_until("the edited view to be served", lambda: devserver.served(token), 30, 0.05)
+
+    assert devserver.process.popen.poll() is None
+    second_child = children(parent)
+    assert len(second_child) == 1 and second_child != first_child
+    assert "changed, reloading" in devserver.process.log()
+
+
+def test_the_parent_imports_no_project_code():
+    # A project module imported by the parent would be served stale by every child.
+    probe = (
+        "import sys, devserver; devserver.warm(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('config', 'analysis', 'worker_probe'))); "
+        "print('django.core.handlers.wsgi' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=APP, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["[]", "True"]
+
+
+def test_an_edit_to_a_file_the_parent_holds_restarts_the_parent_with_the_new_code(devserver):
+    parent = devserver.process.popen.pid
+    devserver.edit("devserver.py", "libraries imported once", "libraries (edited) imported once")
+
+    wait_until("the parent to restart itself", lambda: "devserver: libraries (edited)" in devserver.process.log(), 30)
+    log = devserver.process.log()
+    assert "devserver.py changed; restarting with fresh libraries" in log
+    devserver.wait_serving("the restarted dev server to answer")
+    assert devserver.process.popen.pid == parent  # exec'd in place: the container's PID 1 stays
+
+
+def test_a_broken_model_keeps_the_parent_up_and_the_fix_is_served(devserver):
+    devserver.edit("analysis/models.py", "class Job(", "class Job(:")
+    wait_until("the child to report the syntax error", lambda: "SyntaxError" in devserver.process.log(), 30)
+    assert devserver.process.popen.poll() is None
+
+    time.sleep(WATCHER_SETTLE_SECONDS)  # the broken child's watcher starts after it reports the error
+    devserver.edit("analysis/models.py", "class Job(:", "class Job(")
+    devserver.wait_serving("the fixed code to be served")
+
+
+def test_sigterm_stops_parent_and_child(devserver):
+    (child,) = children(devserver.process.popen.pid)
+    devserver.process.signal(signal.SIGTERM)
+    assert devserver.process.wait(timeout=10) == 0
+    assert not Path(f"/proc/{child}").exists()
