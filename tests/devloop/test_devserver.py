@@ -10,12 +10,14 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
 
 from tasks.paths import APP
+from tests.support.dap import DapSession
 from tests.support.processes import free_port, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -39,18 +41,19 @@ def children(pid: int) -> set[int]:
 
 
 class DevServer:
-    def __init__(self, stack, tmp_path: Path):
+    def __init__(self, stack, tmp_path: Path, debugpy_port: int | None = None):
         self.app = tmp_path / "app"
         shutil.copytree(APP, self.app, ignore=shutil.ignore_patterns("__pycache__"))
         self.url = f"http://127.0.0.1:{free_port()}"
-        argv = [sys.executable, "devserver.py", self.url.removeprefix("http://")]
+        debugpy = ["-m", "debugpy", "--listen", f"127.0.0.1:{debugpy_port}"] if debugpy_port else []
+        argv = [sys.executable, *debugpy, "devserver.py", self.url.removeprefix("http://")]
         self.process = stack.start("devserver", argv, cwd=self.app, DEBUG="true")
         self.wait_serving()
         time.sleep(WATCHER_SETTLE_SECONDS)
 
-    def jobs(self) -> dict | None:
+    def jobs(self, timeout: float = 2) -> dict | None:
         try:
-            return requests.get(f"{self.url}/api/jobs", timeout=2).json()
+            return requests.get(f"{self.url}/api/jobs", timeout=timeout).json()
         except (requests.RequestException, ValueError):
             return None
 
@@ -130,3 +133,40 @@ def test_sigterm_stops_parent_and_child(devserver):
     devserver.process.signal(signal.SIGTERM)
     assert devserver.process.wait(timeout=10) == 0
     assert not Path(f"/proc/{child}").exists()
+
+
+def follow_child_and_break(parent: DapSession, view: Path, line: int) -> DapSession:
+    """As VS Code does with "subProcess": true: attach to the reported child, set a breakpoint."""
+    spawned = parent.event("debugpyAttach", timeout=60)["body"]
+    child = DapSession(spawned["connect"]["host"], spawned["connect"]["port"])
+    child.attach(spawned, {str(view): [line]})
+    return child
+
+
+def test_a_debugger_attached_as_vscode_does_stops_in_each_forked_child(stack, tmp_path):
+    # .vscode/launch.json attaches to debugpy in the web pod; runserver code runs in a child
+    # forked per reload, so breakpoints must hold in the first child and in the next.
+    dap_port = free_port()
+    devserver = DevServer(stack, tmp_path, debugpy_port=dap_port)
+    view = devserver.app / VIEW
+    # The GET branch of the jobs view: a line run once per request (a comprehension's line
+    # would stop twice, in the view's frame and in the comprehension's).
+    line = next(n for n, text in enumerate(view.read_text().splitlines(), 1) if 'if request.method == "GET":' in text)
+    parent = DapSession("127.0.0.1", dap_port)
+    parent.attach({"justMyCode": True, "subProcess": True})
+
+    for generation in ("first child", "child after a reload"):
+        child = follow_child_and_break(parent, view, line)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # The first answer is held at the breakpoint until we continue (the child after a
+            # reload may still be starting: ask until it answers).
+            answer = pool.submit(wait_until, "an answer", lambda: devserver.jobs(timeout=60), 60, 0.05)
+            stopped = child.event("stopped")
+            assert stopped["body"]["reason"] == "breakpoint", generation
+            child.request("continue", {"threadId": stopped["body"]["threadId"]})
+            assert answer.result(timeout=60) is not None, generation
+        child.close()
+        if generation == "first child":
+            token = devserver.edit_view()  # the next child is reported to the debugger as it forks
+    parent.close()
+    assert devserver.served(token)
