@@ -23,7 +23,6 @@ from tasks.podspec import pod
 
 T = TypeVar("T")
 WEB = "http://127.0.0.1:8000"
-# The ports the web pod binds with --network host: runserver/gunicorn and dev's debugpy.
 BENCH_REDIS_DB = 7  # tests use 1, 2 and 5
 # staging/prod read app-secrets from a Secret made out of band: a throwaway key here.
 BENCH_SECRET_KEY = "bench-only-not-a-secret-" + "b" * 40
@@ -36,7 +35,7 @@ class BenchError(RuntimeError):
 def poll(what: str, probe: Callable[[], T | None], timeout: float, every: float = 0.02) -> T:
     """probe() until it returns something truthy; BenchError naming `what` after `timeout` s."""
     deadline = time.monotonic() + timeout
-    while (value := probe()) is None or not value:
+    while not (value := probe()):
         if time.monotonic() >= deadline:
             raise BenchError(f"timed out after {timeout:.0f}s waiting for {what}")
         time.sleep(every)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tasks.bench_reload import VIEW_FILE, view_edit
 from tasks.paths import APP
 from tests.support.dap import DapSession
 from tests.support.processes import free_port, wait_until
@@ -24,7 +25,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 # runserver answers before its file watcher is watching: an edit in that first moment is missed.
 WATCHER_SETTLE_SECONDS = 1.5
-VIEW, VIEW_ANCHOR = "analysis/api.py", 'JsonResponse({"jobs": '
 
 
 def children(pid: int) -> set[int]:
@@ -69,7 +69,7 @@ class DevServer:
 
     def edit_view(self) -> str:
         token = uuid.uuid4().hex[:8]
-        self.edit(VIEW, VIEW_ANCHOR, f'JsonResponse({{"edit": "{token}", "jobs": ')
+        (self.app / VIEW_FILE).write_bytes(view_edit(token)[f"app/{VIEW_FILE}"])  # the bench's edit
         return token
 
     def served(self, token: str) -> bool:
@@ -148,7 +148,7 @@ def test_a_debugger_attached_as_vscode_does_stops_in_each_forked_child(stack, tm
     # forked per reload, so breakpoints must hold in the first child and in the next.
     dap_port = free_port()
     devserver = DevServer(stack, tmp_path, debugpy_port=dap_port)
-    view = devserver.app / VIEW
+    view = devserver.app / VIEW_FILE
     # The GET branch of the jobs view: a line run once per request (a comprehension's line
     # would stop twice, in the view's frame and in the comprehension's).
     line = next(n for n, text in enumerate(view.read_text().splitlines(), 1) if 'if request.method == "GET":' in text)

@@ -29,16 +29,16 @@ class DapSession:
         return self.seq
 
     def _read(self) -> dict[str, Any]:
+        """One message: a Content-Length header, a blank line, that many bytes of JSON."""
         while b"\r\n\r\n" not in self.buffer:
             self._fill()
-        header, _, rest = self.buffer.partition(b"\r\n\r\n")
-        length = int(header.split(b":")[1])
-        while len(rest) < length:
-            self.buffer = header + b"\r\n\r\n" + rest
+        header = self.buffer.partition(b"\r\n\r\n")[0]
+        start = len(header) + 4
+        end = start + int(header.split(b":")[1])
+        while len(self.buffer) < end:
             self._fill()
-            header, _, rest = self.buffer.partition(b"\r\n\r\n")
-        self.buffer = rest[length:]
-        return json.loads(rest[:length])
+        body, self.buffer = self.buffer[start:end], self.buffer[end:]
+        return json.loads(body)
 
     def _fill(self) -> None:
         chunk = self.sock.recv(65536)
