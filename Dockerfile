@@ -1,5 +1,5 @@
 # shipyard-app: base -> deps -> dev | prod. docs/runtime-contract.md is the interface.
-# Build with `invoke image.build --target dev|prod` (tasks/images.py): it enables BuildKit,
+# Build with `invoke image.build --target dev|prod` (tasks/image/builds.py): it enables BuildKit,
 # passes the host's CA bundle as a secret and picks the base image. No `# syntax=` line on
 # purpose: the engine's built-in Dockerfile frontend is used, so no frontend image is pulled.
 

@@ -1,11 +1,22 @@
-"""invoke tasks, one collection per concern: `invoke --list` shows them all."""
+"""invoke tasks: one subpackage per concern, mirroring tests/. `invoke --list` shows them all.
+
+Each subpackage's __init__ holds only its @task functions; every other module is a library
+that tests and benchmarks import directly.
+"""
 
 from invoke import Collection
 
-from tasks import image, k8s, services
-from tasks.bench import bench
-from tasks.devloop import doctor, down, up
-from tasks.promote import promote
-from tasks.test import test
+from tasks import bench, checks, devloop, image, k8s, promotion, services
 
-ns = Collection(test, up, down, doctor, promote, services, image, k8s, bench)
+ns = Collection(
+    checks.test,
+    checks.lint,
+    devloop.up,
+    devloop.down,
+    devloop.doctor,
+    promotion.promote,
+    bench.bench,
+    Collection("services", services.start),
+    Collection("image", image.base, image.build, image.lint, image.measure),
+    Collection("k8s", k8s.render, k8s.validate, k8s.parity),
+)

@@ -2,15 +2,12 @@ import os
 
 import pytest
 
-from tests.support.needs import need_postgres, need_redis
 from tests.support.stack import Stack
 
 
 @pytest.fixture
 def stack(tmp_path, request):
     """An isolated stack on the shared services (database, Redis db, processes), torn down after the test."""
-    need_postgres()
-    need_redis()
     # One database per test process, so parallel runs (or a leftover) never collide.
     stack = Stack(name=f"shipyard_e2e_{os.getpid()}", log_dir=tmp_path)
     stack.setup()

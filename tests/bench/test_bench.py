@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tasks.bench_report import LOOPS, TARGETS
+from tasks.bench.report import LOOPS, TARGETS
 from tasks.paths import ROOT
 from tests.image.conftest import base_image, dev_image, prod_image  # noqa: F401 - shared fixtures
-from tests.support.needs import need_docker, need_postgres, need_redis
 
 INVOKE = str(Path(sys.executable).parent / "invoke")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -46,9 +45,6 @@ def test_out_pointing_at_a_file_is_one_line_and_a_non_zero_exit(tmp_path):
 @pytest.mark.redis
 @pytest.mark.slow
 def test_quick_bench_writes_every_metric(tmp_path, dev_image, prod_image):  # noqa: F811 - fixtures
-    need_docker()
-    need_postgres()
-    need_redis()
     result = invoke_bench("--quick", "--out", str(tmp_path))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "(8/8)" in result.stdout  # progress was shown

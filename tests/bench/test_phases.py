@@ -1,7 +1,7 @@
 """How the bench reads a reload's phases from container logs, and judges targets: no containers needed."""
 
-from tasks.bench_reload import WEB_MARKS, WORKER_MARKS, phases
-from tasks.bench_report import Target
+from tasks.bench.reload import WEB_MARKS, WORKER_MARKS, phases
+from tasks.bench.report import Target
 
 RELOAD = [
     (99.0, "/app/analysis/api.py changed, reloading."),  # the previous edit's reload: before this sync

@@ -8,11 +8,10 @@ import psycopg2
 import pytest
 import redis
 
-from tasks.kustomize import render
-from tasks.podrun import RunningPod
-from tasks.podspec import pod
+from tasks.containers.podrun import RunningPod
+from tasks.containers.podspec import pod
+from tasks.k8s.kustomize import render
 from tests.image.conftest import base_image, dev_image, prod_image  # noqa: F401 - shared fixtures
-from tests.support.needs import need_docker, need_postgres, need_redis
 from tests.support.stack import drop_database, recreate_database
 
 # The image each overlay runs (skaffold/Tilt or promotion supply it in a real cluster).
@@ -28,8 +27,6 @@ def rendered() -> dict[str, list[dict]]:
 @pytest.fixture
 def datastores():
     """A fresh database and Redis db for one test: the test values of the data-store URLs."""
-    need_postgres()
-    need_redis()
     name = f"shipyard_ct_{os.getpid()}"
     database_url = recreate_database(name)
     redis_url = "redis://127.0.0.1:6379/5"
@@ -73,7 +70,6 @@ class Pods:
 
 @pytest.fixture(params=sorted(TARGET))
 def pods(request, rendered, datastores):
-    need_docker()
     overlay = request.param
     image = request.getfixturevalue(f"{TARGET[overlay]}_image").tag
     pods = Pods(overlay, rendered[overlay], image, datastores)

@@ -1,5 +1,5 @@
-"""The tar-based sync of skaffold and Tilt lives in tasks/filesync.py (the benchmark uses it too)."""
+"""The tar-based sync of skaffold and Tilt lives in tasks/containers/filesync.py (the benchmark uses it too)."""
 
-from tasks.filesync import SKAFFOLD_UNTAR, TILT_UNTAR, edited, sync, tar_of
+from tasks.containers.filesync import SKAFFOLD_UNTAR, TILT_UNTAR, edited, sync, tar_of
 
 __all__ = ["SKAFFOLD_UNTAR", "TILT_UNTAR", "edited", "sync", "tar_of"]

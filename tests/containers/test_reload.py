@@ -123,7 +123,7 @@ def test_a_template_edit_does_not_restart_the_worker(dev):
 
 
 def test_debugpy_listens_only_when_asked(dev):
-    from tasks.reach import port_open
+    from tasks.services.reach import port_open
 
     web = dev.start("web")
     wait_until("web to answer", lambda: healthz() == {"status": "ok"}, 60)

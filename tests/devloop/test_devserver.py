@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tasks.bench_reload import VIEW_FILE, view_edit
+from tasks.bench.reload import VIEW_FILE, view_edit
 from tasks.paths import APP
 from tests.support.dap import DapSession
 from tests.support.processes import free_port, wait_until

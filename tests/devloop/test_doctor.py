@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tasks.doctor import SKAFFOLD_SCHEMA
+from tasks.devloop.diagnosis import SKAFFOLD_SCHEMA
 from tasks.paths import ROOT
 
 INVOKE = [sys.executable, "-m", "invoke"]
@@ -69,9 +69,6 @@ def test_versions_are_checked_not_just_presence(tmp_path):
 
 @pytest.mark.docker
 def test_with_every_tool_present_doctor_passes(tmp_path):
-    from tests.support.needs import need_docker
-
-    need_docker()
     fake_tool(tmp_path, "minikube", "v1.34.0")
     fake_tool(tmp_path, "skaffold", f"skaffold/v4beta13\n{SKAFFOLD_SCHEMA}")
     path = f"{tmp_path}:{os.environ['PATH']}"

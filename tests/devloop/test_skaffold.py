@@ -6,7 +6,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tasks.debian_base import BASE_TAG
+from tasks.image.debian_base import BASE_TAG
 from tasks.paths import ROOT
 
 SCHEMA = ROOT.parent / "shared" / "schemas" / "skaffold-v4beta14.json"

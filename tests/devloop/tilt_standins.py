@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import starlark
 
-from tasks.kustomize import render
+from tasks.k8s.kustomize import render
 from tasks.paths import ROOT
 
 

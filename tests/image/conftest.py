@@ -1,4 +1,4 @@
-"""Images the tests need, built once per session through tasks/images.py (BuildKit's cache
+"""Images the tests need, built once per session through tasks/image/builds.py (BuildKit's cache
 makes a rebuild of an unchanged image take about a second).
 
 They build on the debootstrap base (offline): it needs only the host's Debian mirror, so the
@@ -12,9 +12,9 @@ import shutil
 
 import pytest
 
-from tasks import debian_base, images
-from tasks.images import BuildResult
-from tests.support.needs import need, need_docker
+from tasks.image import builds, debian_base
+from tasks.image.builds import BuildResult
+from tests.support.needs import need
 
 
 class BuildLog(list):
@@ -25,10 +25,9 @@ class BuildLog(list):
 
 
 def _build(target: str) -> BuildResult:
-    need_docker()
     log = BuildLog()
     try:
-        return images.build(target, offline=True, log=log)
+        return builds.build(target, offline=True, log=log)
     except Exception as error:
         pytest.fail(f"building {target} failed: {error}\n" + "\n".join(log[-30:]), pytrace=False)
 
@@ -36,7 +35,6 @@ def _build(target: str) -> BuildResult:
 @pytest.fixture(scope="session")
 def base_image() -> str:
     """shipyard-base:bookworm, bootstrapped if missing; its tag."""
-    need_docker()
     need("root", os.geteuid() == 0, "debootstrap needs root: run the tests as root (CI does)")
     need("debootstrap", shutil.which("debootstrap") is not None, "apt-get install debootstrap")
     debian_base.ensure_base(log=BuildLog())

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from tasks.apt_sources import AptSource, for_suite, host_sources, mirror_for
+from tasks.image.apt_sources import AptSource, for_suite, host_sources, mirror_for
 
 DEB822 = """\
 Types: deb

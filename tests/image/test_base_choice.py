@@ -2,9 +2,9 @@
 
 import pytest
 
-from tasks import images
-from tasks.debian_base import BASE_TAG
-from tasks.images import OFFICIAL_BASE, choose_base
+from tasks.image import builds
+from tasks.image.builds import OFFICIAL_BASE, choose_base
+from tasks.image.debian_base import BASE_TAG
 
 
 @pytest.fixture
@@ -17,8 +17,8 @@ def engine(monkeypatch):
             state["bootstrapped"] += 1
             state["local"].add(BASE_TAG)
 
-    monkeypatch.setattr(images, "image_exists", lambda ref: ref in state["local"])
-    monkeypatch.setattr(images, "ensure_base", ensure_base)
+    monkeypatch.setattr(builds, "image_exists", lambda ref: ref in state["local"])
+    monkeypatch.setattr(builds, "ensure_base", ensure_base)
     return state
 
 

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from tasks import debian_base
-from tasks.docker_engine import image_id, image_size, run_in
+from tasks.image import debian_base
+from tasks.image.docker_engine import image_id, image_size, run_in
 from tests.image.filesystem import read_file
 
 pytestmark = pytest.mark.docker

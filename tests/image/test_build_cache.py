@@ -2,20 +2,20 @@
 
 import pytest
 
-from tasks import image_metrics, images
-from tasks.docker_engine import image_id
+from tasks.image import builds, metrics
+from tasks.image.docker_engine import image_id
 
 pytestmark = pytest.mark.docker
 
 
 def test_an_unchanged_rebuild_is_all_cache_and_the_same_image(prod_image):
-    again = images.build("prod", offline=True, log=lambda _: None)
+    again = builds.build("prod", offline=True, log=lambda _: None)
     assert again.image_id == prod_image.image_id == image_id(prod_image.tag)
     assert all(again.cached(stage) for stage in ("base", "deps", "prod-venv", "prod"))
 
 
 def test_a_code_change_rebuilds_the_code_layers_only(prod_image):
-    rebuild = image_metrics.code_only_rebuild("prod", offline=True, log=lambda _: None)
+    rebuild = metrics.code_only_rebuild("prod", offline=True, log=lambda _: None)
     assert rebuild.cached("deps") and rebuild.cached("prod-venv")
     assert not rebuild.cached("prod")
     assert rebuild.image_id != prod_image.image_id

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tasks.docker_engine import inspect, run_in
+from tasks.image.docker_engine import inspect, run_in
 from tests.image.contract import SETTINGS_ENV, UID, USER, WEB_DEV
 
 pytestmark = pytest.mark.docker

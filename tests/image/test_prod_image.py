@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tasks.docker_engine import image_size, inspect, run_in
+from tasks.image.docker_engine import image_size, inspect, run_in
 from tests.image.certs import ders, host_only_cas, needles
 from tests.image.contract import SETTINGS_ENV, UID, USER, WEB_PROD
 from tests.image.filesystem import read_file, regular_files

@@ -1,6 +1,6 @@
 import pytest
 
-from tasks import kustomize
+from tasks.k8s import kustomize
 from tests.k8s.manifests import rendered
 
 # Every overlay on disk: a new one is covered by every test without being named here.

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from tasks import kustomize
+from tasks.k8s import kustomize
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "Job")
 APP_WORKLOADS = ("web", "worker", "beat", "migrate")

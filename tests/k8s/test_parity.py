@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from tasks.parity import ABSENT, compare, format_report
+from tasks.k8s.overlay_diff import ABSENT, compare, format_report
 from tests.k8s.manifests import rendered
 
 pytestmark = pytest.mark.k8s

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tasks import kustomize
+from tasks.k8s import kustomize
 from tests.k8s.manifests import rendered
 
 pytestmark = pytest.mark.k8s

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tasks import kustomize, schema
+from tasks.k8s import kustomize, schema
 from tests.k8s.conftest import OVERLAYS
 from tests.k8s.manifests import rendered
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from tasks import schema
+from tasks.k8s import schema
 from tasks.paths import ROOT
 from tests.k8s.manifests import VERIFY_JOB as MANIFEST
 from tests.k8s.manifests import PodTemplate, one, verify_job

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks import kustomize
+from tasks.k8s import kustomize
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.digest_ref import PLACEHOLDER_DIGEST, DigestRef, RefError, from_build_file, parse
+from tasks.promotion.digest_ref import PLACEHOLDER_DIGEST, DigestRef, RefError, from_build_file, parse
 
 A = "sha256:" + "a" * 64
 B = "sha256:" + "0123456789abcdef" * 4

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tasks import kustomize
-from tasks.digest_ref import PLACEHOLDER_DIGEST, DigestRef
-from tasks.overlay_images import OverlayError, current, entry_digest, pin
+from tasks.k8s import kustomize
+from tasks.promotion.digest_ref import PLACEHOLDER_DIGEST, DigestRef
+from tasks.promotion.overlay_images import OverlayError, current, entry_digest, pin
 
 A = "sha256:" + "a" * 64
 B = "sha256:" + "b" * 64

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tasks import kustomize
-from tasks.digest_ref import PLACEHOLDER_DIGEST
-from tasks.overlay_images import entry_digest
+from tasks.k8s import kustomize
+from tasks.promotion.digest_ref import PLACEHOLDER_DIGEST
+from tasks.promotion.overlay_images import entry_digest
 from tests.k8s.manifests import pod_templates
 from tests.promotion.cli import kustomization, promote, snapshot
 

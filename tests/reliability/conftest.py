@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
+from tasks.bench import loadgen
 from tasks.paths import ROOT
-from tests.support.needs import need_postgres, need_redis
 from tests.support.servers import PrivatePostgres, PrivateRedis
 from tests.support.stack import Stack
 
@@ -41,7 +41,6 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
 @pytest.fixture
 def private_redis(tmp_path):
-    need_redis()
     server = PrivateRedis(tmp_path)
     server.start()
     yield server
@@ -50,7 +49,6 @@ def private_redis(tmp_path):
 
 @pytest.fixture
 def private_postgres():
-    need_postgres()
     server = PrivatePostgres()
     server.init()
     server.start()
@@ -80,8 +78,6 @@ def make_stack(tmp_path, **kwargs) -> Stack:
 @pytest.fixture
 def rstack(tmp_path):
     """A stack on the shared PostgreSQL and Redis (its own database and Redis db)."""
-    need_postgres()
-    need_redis()
     stack = make_stack(tmp_path, redis_url="redis://127.0.0.1:6379/3")
     yield stack
     stack.teardown()
@@ -89,7 +85,7 @@ def rstack(tmp_path):
 
 def load(url: str, count: int, concurrency: int = 20, bad: bool = False, seconds: float = 90) -> dict:
     """Run the load generator as a second process and return its summary."""
-    argv = [sys.executable, "-m", "tasks.loadgen", "--url", url, "--count", str(count),
+    argv = [sys.executable, str(loadgen.SCRIPT), "--url", url, "--count", str(count),
             "--concurrency", str(concurrency), "--seconds", str(seconds)] + (["--bad"] if bad else [])  # fmt: skip
     result = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=seconds + 60)
     assert result.returncode == 0, result.stderr

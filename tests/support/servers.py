@@ -11,7 +11,7 @@ from pathlib import Path
 
 import redis
 
-from tasks.reach import port_open
+from tasks.services.reach import port_open
 from tests.support.processes import free_port, wait_until
 
 

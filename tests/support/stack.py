@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg2
 import redis
 
-from tasks.databases import ADMIN_URL, drop_database, recreate_database
+from tasks.services.databases import ADMIN_URL, drop_database, recreate_database
 from tasks.paths import APP
 from tests.support.processes import BIN, Process, free_port, http_status, manage, wait_until
 

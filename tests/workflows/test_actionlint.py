@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tasks.checks import actionlint
 from tasks.paths import ROOT
 from tests.support.needs import need
-from tests.workflows import actionlint
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 

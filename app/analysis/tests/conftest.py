@@ -2,17 +2,6 @@ import pytest
 import redis
 from django.conf import settings
 
-from tests.support.needs import need_postgres, need_redis
-
-
-@pytest.fixture(autouse=True)
-def _services(request) -> None:
-    # A test marked for PostgreSQL or Redis talks to the real one; the rest need neither.
-    if request.node.get_closest_marker("postgres"):
-        need_postgres()
-    if request.node.get_closest_marker("redis"):
-        need_redis()
-
 
 @pytest.fixture
 def broker() -> redis.Redis:

@@ -1,0 +1,39 @@
+"""`invoke test` and `invoke lint`: the whole suite, and the static checks CI runs first."""
+
+from __future__ import annotations
+
+from invoke import Context, Exit, task
+
+from tasks import services
+from tasks.checks import linters, pytest_run
+
+
+@task(
+    help={
+        "args": "extra pytest arguments, split as a shell would: --args \"-m 'not docker' -x\"",
+        "unit": "only the fast tests that need no services (what skaffold and Tilt run beside the loop)",
+    }
+)
+def test(c: Context, args: str = "", unit: bool = False) -> None:
+    """Run every test (app, manifests, images, dev loop, reliability) with pytest."""
+    argv = pytest_run.pytest_argv(args, unit)  # bad quoting fails before any service starts
+    if not unit:
+        services.start(c)
+    code = pytest_run.run(argv)
+    if code:
+        raise Exit(code=code)
+
+
+@task
+def lint(c: Context) -> None:
+    """ruff (check, format), hadolint, actionlint, and checkov on every overlay and the Dockerfile."""
+    failed = []
+    for name in linters.CHECKS:
+        outcome = linters.run(name)
+        print(f"{'ok  ' if outcome.ok else 'FAIL'} {name} ({outcome.seconds:.1f}s)", flush=True)
+        if not outcome.ok:
+            failed.append(name)
+            print("  " + outcome.output.replace("\n", "\n  "), flush=True)
+    if failed:
+        raise Exit(f"lint: {len(failed)} of {len(linters.CHECKS)} checks failed: {', '.join(failed)}", code=1)
+    print(f"lint: all {len(linters.CHECKS)} checks passed")

@@ -1,0 +1,29 @@
+"""Run pytest with the arguments exactly as the user typed them."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+
+from invoke import Exit
+
+# What the dev loop runs beside each change: no database, Redis, Docker or cluster needed.
+UNIT_MARKERS = "not postgres and not redis and not docker and not k8s and not slow"
+
+
+def pytest_argv(args: str, unit: bool) -> list[str]:
+    """pytest's argv: `args` is split as a POSIX shell would, so quoted words stay whole."""
+    try:
+        extra = shlex.split(args)
+    except ValueError as error:  # an unclosed quote: say so rather than guess
+        raise Exit(
+            f"test --args {args!r}: {error}; quote each argument once, e.g. --args \"-m 'not docker'\"", 2
+        ) from None
+    unit_args = ["-q", "-m", UNIT_MARKERS] if unit else []
+    return [sys.executable, "-m", "pytest", *unit_args, *extra]
+
+
+def run(argv: list[str]) -> int:
+    """pytest's exit code."""
+    return subprocess.run(argv).returncode

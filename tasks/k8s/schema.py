@@ -1,0 +1,43 @@
+"""Strict schema validation of rendered manifests with the real `kubernetes-validate` CLI.
+
+Against the oldest Kubernetes we support and the newest schema the installed
+kubernetes-validate bundles, with --strict (unknown fields are errors). The CLI only warns,
+and exits 0, when it has no schema for a kind; here that is a failure too.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+from kubernetes_validate.utils import latest_version, major_minor
+
+from tasks.paths import tool
+
+OLDEST_SUPPORTED = "1.31"
+
+
+def versions() -> list[str]:
+    """Kubernetes versions to validate against: the oldest supported and the newest bundled."""
+    return sorted({OLDEST_SUPPORTED, major_minor(latest_version())}, key=lambda v: tuple(map(int, v.split("."))))
+
+
+def validate(manifests: str, version: str, expected_objects: int) -> list[str]:
+    """Problems kubernetes-validate --strict finds in the YAML text; [] when all is well.
+
+    expected_objects guards against a silent pass: each object must be reported as passed.
+    """
+    result = subprocess.run(
+        [tool("kubernetes-validate"), "--strict", "--kubernetes-version", version, "-"],
+        input=manifests,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    problems = [line for line in lines if not line.startswith("INFO ")]
+    passed = sum(1 for line in lines if line.startswith("INFO ") and " passed for resource " in line)
+    if result.returncode != 0 and not problems:
+        problems.append(f"kubernetes-validate exited {result.returncode}")
+    if passed != expected_objects:
+        problems.append(f"{passed} of {expected_objects} objects passed validation against {version}")
+    return problems
