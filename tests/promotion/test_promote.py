@@ -134,6 +134,7 @@ def staging_renders_only_with_a_registry_port(root: Path) -> None:
     path = kustomization(root, "staging")
     path.write_text(
         path.read_text()
+        + "replacements:\n"
         + "  - source:\n"
         + "      kind: Deployment\n      name: web\n      fieldPath: spec.template.spec.containers.0.image\n"
         + '      options:\n        delimiter: ":"\n        index: 2\n'
