@@ -10,7 +10,6 @@ app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Imported for its side effect: the heartbeat step the worker's exec probe reads.
-from config import worker_heartbeat  # noqa: E402
-
-worker_heartbeat.install(app)
+# The heartbeat file the worker's exec probe reads (config/heartbeat.py; beat's scheduler is
+# named in settings). Named, not imported: web never loads the worker step or celery.beat.
+app.steps["worker"].add("config.heartbeat:HeartbeatFile")

@@ -111,6 +111,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
 }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 3, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# Beat's default scheduler, plus the heartbeat file its liveness probe reads (config/heartbeat.py).
+CELERY_BEAT_SCHEDULER = "config.heartbeat:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-jobs": {
         "task": "analysis.requeue_stale_jobs",

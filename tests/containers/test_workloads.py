@@ -79,11 +79,13 @@ def test_a_job_submitted_through_web_is_done_by_the_worker_container(pods):
     assert worker.exec(*probe).returncode == 0, worker.logs()
 
 
-def test_beat_enqueues_its_periodic_task(pods):
+def test_beat_enqueues_its_periodic_task_and_passes_its_liveness_probe(pods):
     migrate = pods.start("migrate")
     assert migrate.wait() == 0
     beat = pods.start("beat", STALE_JOB_SWEEP_SECONDS="1")
     wait_until("beat to send requeue-stale-jobs", lambda: "Sending due task requeue-stale-jobs" in beat.logs(), 60)
+    probe = beat.pod.containers[0].probes["livenessProbe"]["exec"]["command"]
+    assert beat.exec(*probe).returncode == 0, beat.logs()
 
 
 def test_each_process_runs_as_the_manifests_uid_not_root(pods):

@@ -99,7 +99,7 @@ def test_the_parent_imports_no_project_code():
     # A project module imported by the parent would be served stale by every child.
     probe = (
         "import sys, devserver; devserver.warm(); "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('config', 'analysis', 'worker_probe'))); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('config', 'analysis', 'heartbeat_probe'))); "
         "print('django.core.handlers.wsgi' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=APP, capture_output=True, text=True, timeout=60)

@@ -61,20 +61,32 @@ def test_beat_schedules_the_sweep_that_requeues_a_stuck_job(stack):
         )
         (job_id,) = cur.fetchone()
     stack.start_worker(ANALYSIS_STALE_AFTER_SECONDS="5")
-    beat = stack.start("beat", [sys.executable, "-m", "config.beat"], STALE_JOB_SWEEP_SECONDS="1")
+    beat = stack.start_beat(STALE_JOB_SWEEP_SECONDS="1")
     wait_until("the stuck job to be done", lambda: stack.job_rows() == [(job_id, "done", 1)], 30)
     assert "Sending due task requeue-stale-jobs" in beat.log()
 
 
-def probe(env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "worker_probe.py"], cwd=APP, env=env, capture_output=True, text=True)
+def probe(stack, role: str) -> subprocess.CompletedProcess:
+    env = {"CELERY_HEARTBEAT_DIR": stack.env["CELERY_HEARTBEAT_DIR"], "PATH": str(BIN)}
+    return subprocess.run(
+        [sys.executable, "heartbeat_probe.py", role], cwd=APP, env=env, capture_output=True, text=True
+    )
 
 
 def test_the_worker_probe_passes_while_the_worker_runs_and_fails_after(stack):
-    env = {"CELERY_HEARTBEAT_FILE": stack.env["CELERY_HEARTBEAT_FILE"], "PATH": str(BIN)}
     worker = stack.start_worker()
-    assert probe(env).returncode == 0
+    assert probe(stack, "worker").returncode == 0
     worker.stop()
-    failed = probe(env)
+    failed = probe(stack, "worker")
+    assert failed.returncode == 1
+    assert "no heartbeat file" in failed.stderr
+
+
+def test_the_beat_probe_passes_while_beat_runs_and_fails_after(stack):
+    beat = stack.start_beat()
+    wait_until("beat's first heartbeat", lambda: probe(stack, "beat").returncode == 0, 10)
+    assert probe(stack, "worker").returncode == 1  # each process has its own file
+    beat.stop()
+    failed = probe(stack, "beat")
     assert failed.returncode == 1
     assert "no heartbeat file" in failed.stderr

@@ -8,6 +8,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from heartbeat_probe import INTERVAL_SECONDS
 
 from tasks.paths import APP
 from tests.k8s.manifests import (
@@ -102,22 +103,27 @@ def test_web_probes_follow_the_runtime_contract(objects):
     assert http_probe(web, "livenessProbe") == ("/healthz", "http")
 
 
-def test_worker_probes_are_the_fast_exec_check(objects):
-    worker = template(objects, "worker").container("worker")
+@pytest.mark.parametrize("name", ["worker", "beat"])
+def test_worker_and_beat_probes_are_the_fast_heartbeat_check(objects, name):
+    container = template(objects, name).container(name)
     for kind in ("startupProbe", "livenessProbe"):
-        assert worker[kind]["exec"]["command"] == ["python", "/app/worker_probe.py"]
-    assert "readinessProbe" not in worker  # nothing routes traffic to a worker
+        assert container[kind]["exec"]["command"] == ["python", "/app/heartbeat_probe.py", name], kind
+        assert container[kind]["timeoutSeconds"] <= container[kind]["periodSeconds"], kind
+    assert "readinessProbe" not in container  # nothing routes traffic to a worker or beat
+    liveness = container["livenessProbe"]
+    # The probe fails once the file is older than MAX_AGE_SECONDS (many missed touches); the
+    # kubelet then restarts after this window of failures, itself several heartbeats long.
+    assert liveness["periodSeconds"] * liveness["failureThreshold"] >= 3 * INTERVAL_SECONDS
+    assert liveness["failureThreshold"] >= 3
 
 
-def test_every_long_running_container_has_a_probe_except_beat(objects):
-    # beat: the runtime contract gives it no health signal (it serves nothing, keeps no
-    # heartbeat); a crash exits the process and the kubelet restarts it. Jobs run to completion.
-    exempt = {"beat"}
+def test_every_long_running_container_has_a_liveness_probe(objects):
+    # A hung process restarts only if something checks it; Jobs run to completion instead.
     for t in pod_templates(objects):
-        if t.workload["kind"] == "Job" or t.name in exempt:
+        if t.workload["kind"] == "Job":
             continue
         for c in t.containers(init=False):
-            assert {"readinessProbe", "livenessProbe"} & c.keys(), f"{t.key} {c['name']} has no probe"
+            assert "livenessProbe" in c, f"{t.key} {c['name']} has no liveness probe"
 
 
 def gunicorn_graceful_timeout() -> int:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg2
 import redis
 
-from tasks.services.databases import ADMIN_URL, drop_database, recreate_database
 from tasks.paths import APP
+from tasks.services.databases import ADMIN_URL, drop_database, recreate_database
 from tests.support.processes import BIN, Process, free_port, http_status, manage, wait_until
 
 
@@ -36,7 +37,7 @@ class Stack:
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_SSL_REDIRECT": "false",
             "STATIC_ROOT": str(static_root),
-            "CELERY_HEARTBEAT_FILE": str(self.log_dir / "worker-heartbeat"),
+            "CELERY_HEARTBEAT_DIR": str(self.log_dir),  # the worker's and beat's heartbeat files
             **self.env,
         }
         for args in (("migrate", "--noinput"), ("collectstatic", "--noinput")):
@@ -65,6 +66,15 @@ class Stack:
                 "--concurrency", str(concurrency), "--hostname", f"{name}@%h"]  # fmt: skip
         process = self.start(name, argv, **env)
         wait_until(f"{name} to be ready", lambda: "ready." in process.log() or process.popen.poll() is not None, 60)
+        assert process.popen.poll() is None, f"{name} exited:\n{process.log()}"
+        return process
+
+    def start_beat(self, name: str = "beat", **env: str) -> Process:
+        """Beat as the manifest starts it (`python -m config.beat`), once it has begun ticking."""
+        process = self.start(name, [sys.executable, "-m", "config.beat"], **env)
+        wait_until(
+            f"{name} to start", lambda: "beat: Starting..." in process.log() or process.popen.poll() is not None, 30
+        )
         assert process.popen.poll() is None, f"{name} exited:\n{process.log()}"
         return process
 
