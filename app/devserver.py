@@ -9,7 +9,10 @@ parent forks the next one, which imports the project fresh.
 The parent never forks stale code: if a file it imported changed (a dependency upgrade,
 or this file), it re-executes itself instead.
 
+Forking is safe only while the warm list starts no thread and opens no socket (docs/devserver.md).
+
 Usage: python devserver.py [runserver options], e.g. python devserver.py 0.0.0.0:8000
+DEVSERVER_WARM=pandas,numpy adds modules to the warm list (checked like the rest).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import importlib
 import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -28,6 +32,11 @@ RELOAD = 3  # the exit status Django's reloader uses for "a file changed, run me
 # Libraries every child imports (setup, checks, the migrations check, the first request) that
 # import cleanly before Django is configured; with their dependencies, about 900 modules.
 # Project modules are never here: the child must import those fresh (a test checks).
+# The rule that makes forking safe: nothing here may start a thread or open a socket (or another
+# fd-backed resource: an event loop, a database or broker connection) when imported. fork copies
+# only the calling thread (the others vanish, a lock one held stays held) and shares every fd with
+# the children. warm() checks each import and stops before the first fork, naming the module.
+# How this list was chosen and how to refresh it: docs/devserver.md.
 WARM = (
     "django.core.management.commands.runserver",
     "django.core.handlers.wsgi",
@@ -72,10 +81,44 @@ WARM = (
 
 
 def warm() -> dict[str, float]:
-    """Import the libraries in WARM; return the mtime of every file the parent now holds."""
-    for name in WARM:
+    """Import the libraries in WARM, each checked safe to fork from; return the mtime of every file held."""
+    extra = [name.strip() for name in os.environ.get("DEVSERVER_WARM", "").split(",") if name.strip()]
+    # Under debugpy, the debugger's own threads and sockets come and go as a client attaches.
+    check = "debugpy" not in sys.modules
+    before = threads_and_fds()
+    for name in [*WARM, *extra]:
         importlib.import_module(name)
+        after = threads_and_fds()
+        if check and (problem := fork_hazard(before, after)):
+            message = f"devserver: importing {name} {problem}: remove it from WARM in devserver.py (or DEVSERVER_WARM)"
+            print(message, file=sys.stderr, flush=True)
+            os._exit(1)  # not sys.exit: interpreter exit would wait for that thread
+        before = after
     return file_times()
+
+
+def threads_and_fds() -> tuple[set[str], set[str]]:
+    """This process's thread ids and open fds, from /proc."""
+    # os.listdir opens an fd of its own (the lowest free one) and lists it: leave that one out.
+    listing = os.open("/dev/null", os.O_RDONLY)
+    os.close(listing)
+    return set(os.listdir("/proc/self/task")), set(os.listdir("/proc/self/fd")) - {str(listing)}
+
+
+def fork_hazard(before: tuple[set[str], set[str]], after: tuple[set[str], set[str]]) -> str | None:
+    """What appeared between two snapshots that fork cannot copy (a thread) or would share (a socket)."""
+    (tasks, fds), (now_tasks, now_fds) = before, after
+    if started := sorted(now_tasks - tasks):
+        names = {str(thread.native_id): thread.name for thread in threading.enumerate()}
+        tid = started[0]
+        what = f"thread {names[tid]!r}" if tid in names else f"a native thread (tid {tid})"
+        return f"started {what}, which fork does not copy into the children"
+    for fd in sorted(now_fds - fds, key=int):
+        with contextlib.suppress(OSError):  # closed again already
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            if not target.startswith("/"):  # socket:[..], pipe:[..], anon_inode:[eventpoll]: not a file
+                return f"opened {target} (fd {fd}), which every forked child would share"
+    return None
 
 
 def file_times() -> dict[str, float]:

@@ -1,0 +1,67 @@
+"""app/devserver.py refuses to fork from a parent whose warm imports started a thread or opened a socket.
+
+Each test runs the real interpreter on the real app/; the bad modules are tiny files on PYTHONPATH,
+added to the warm list through DEVSERVER_WARM as a developer would add a library.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tasks.paths import APP
+from tests.support.processes import clean_env, free_port
+
+BAD_MODULES = {
+    "starts_a_thread": (
+        "import threading, time\nthreading.Thread(target=time.sleep, args=(60,), name='poller').start()\n",
+        "started thread 'poller'",
+    ),
+    "opens_a_socket": ("import socket\nCONNECTION = socket.socket()\n", "opened socket:["),
+    "makes_an_event_loop": ("import asyncio\nLOOP = asyncio.new_event_loop()\n", "opened anon_inode:[eventpoll]"),
+}
+
+
+def run(argv: list[str], env: dict[str, str], **popen) -> subprocess.CompletedProcess:
+    """Run in APP; a devserver that misses the problem goes on to serve, so stop its whole group."""
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    process = subprocess.Popen(argv, cwd=APP, env=clean_env(env), start_new_session=True, **pipes, **popen)
+    try:
+        out, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        out, err = process.communicate()
+    return subprocess.CompletedProcess(argv, process.returncode, out, err)
+
+
+@pytest.mark.parametrize("module", BAD_MODULES)
+def test_a_warm_module_that_is_unsafe_to_fork_from_stops_the_devserver_naming_it(module, tmp_path: Path):
+    source, problem = BAD_MODULES[module]
+    (tmp_path / f"{module}.py").write_text(source)
+
+    result = run(
+        [sys.executable, "devserver.py", f"127.0.0.1:{free_port()}"],
+        {"DEVSERVER_WARM": module, "PYTHONPATH": str(tmp_path)},
+    )
+
+    assert result.returncode == 1, result
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"devserver: importing {module} {problem}"), line
+    assert line.endswith(": remove it from WARM in devserver.py (or DEVSERVER_WARM)"), line
+    assert "imported once" not in result.stdout  # stopped before the first fork
+
+
+def test_the_real_warm_list_is_safe_to_fork_from_even_with_an_inherited_socket():
+    # An fd the parent was started with (a socket passed by a supervisor) is not the imports' doing.
+    with socket.socket() as inherited:
+        inherited.bind(("127.0.0.1", 0))
+        inherited.listen()
+        fd = inherited.fileno()
+        probe = f"import os, devserver; assert 'socket:' in os.readlink('/proc/self/fd/{fd}'); devserver.warm()"
+        result = run([sys.executable, "-c", probe], {}, pass_fds=(fd,))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
