@@ -9,11 +9,33 @@ from tests.k8s.manifests import rendered
 pytestmark = pytest.mark.k8s
 
 
-def test_validates_against_1_31_and_the_newest_bundled_schema():
+def test_validates_against_1_26_1_31_and_the_newest_bundled_schema():
     from kubernetes_validate.utils import latest_version, major_minor
 
-    assert schema.versions() == ["1.31", major_minor(latest_version())]
+    assert schema.versions() == ["1.26", "1.31", major_minor(latest_version())]
     assert major_minor(latest_version()) != "1.31"
+
+
+NATIVE_SLEEP = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: x
+spec:
+  containers:
+    - name: x
+      image: x:1
+      lifecycle:
+        preStop:
+          sleep:
+            seconds: 5
+"""
+
+
+def test_a_field_newer_than_the_oldest_supported_version_fails():
+    # The field a real 1.26 API server rejected ("unknown field ...preStop.sleep"): 1.29+ only.
+    assert any("sleep" in p for p in schema.validate(NATIVE_SLEEP, "1.26", 1))
+    assert schema.validate(NATIVE_SLEEP, "1.31", 1) == []
 
 
 @pytest.mark.parametrize("version", schema.versions())
