@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "config",  # its management commands (wait_for_db), no models
     "analysis",
 ]
 if DEBUG:

@@ -44,7 +44,7 @@ DEV_VS_PROD = (
     | writable_app("web")
     | writable_app("worker")
     | writable_app("beat")
-    | fields("job/migrate", f"{CONTAINERS}[migrate].image")
+    | fields("job/migrate", f"{CONTAINERS}[migrate].image", "spec.template.spec.initContainers[wait-for-db].image")
     # DEBUG on in dev; prod's public host (CSRF_TRUSTED_ORIGINS is unset in dev).
     | fields("configmap/app-config", "data.DEBUG", "data.ALLOWED_HOSTS", "data.CSRF_TRUSTED_ORIGINS")
     # dev's worker notices a reload faster (k8s/overlays/dev/worker-command.yaml).
@@ -75,7 +75,7 @@ STAGING_VS_PROD = (
     fields("deployment/web", f"{CONTAINERS}[web].image")
     | fields("deployment/worker", f"{CONTAINERS}[worker].image")
     | fields("deployment/beat", f"{CONTAINERS}[beat].image")
-    | fields("job/migrate", f"{CONTAINERS}[migrate].image")
+    | fields("job/migrate", f"{CONTAINERS}[migrate].image", "spec.template.spec.initContainers[wait-for-db].image")
     | fields("horizontalpodautoscaler/web", "spec.minReplicas", "spec.maxReplicas")
     | fields("horizontalpodautoscaler/worker", "spec.minReplicas", "spec.maxReplicas")
     | fields("ingress/web", "spec.rules[0].host", "spec.tls[0].hosts")

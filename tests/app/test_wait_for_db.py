@@ -1,0 +1,87 @@
+"""`manage.py wait_for_db`, what the migrate Job runs first: it waits, bounded, and says why."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+
+from tests.app.test_settings import EMPTY, PROD_ENV
+from tests.support.processes import manage
+
+pytestmark = pytest.mark.postgres
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def with_port(port: int) -> dict:
+    return EMPTY | PROD_ENV | {"DATABASE_URL": f"postgres://shipyard:shipyard@127.0.0.1:{port}/shipyard"}
+
+
+def test_a_ready_database_returns_at_once():
+    result = manage(with_port(5432), "wait_for_db", "--timeout", "10")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().startswith("the database at 127.0.0.1:5432 is ready (1 attempts")
+
+
+def test_a_database_that_never_comes_fails_in_one_line_naming_why():
+    port = free_port()
+    started = time.monotonic()
+    result = manage(with_port(port), "wait_for_db", "--timeout", "3", "--interval", "0.5")
+    assert result.returncode == 1
+    assert time.monotonic() - started < 30
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"CommandError: the database at 127.0.0.1:{port} is still not ready after ")
+    assert "Connection refused" in line
+    # What it waits for is said once per reason, not once per attempt.
+    assert result.stdout.count("waiting for the database") == 1
+
+
+def forward_later(port: int, delay: float, stop: threading.Event) -> None:
+    """After `delay`, accept on `port` and pipe each connection to the real PostgreSQL."""
+    time.sleep(delay)
+    with socket.create_server(("127.0.0.1", port)) as server:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                client, _ = server.accept()
+            except TimeoutError:
+                continue
+            upstream = socket.create_connection(("127.0.0.1", 5432))
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=pipe, args=(a, b), daemon=True).start()
+
+
+def pipe(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        sink.close()
+
+
+def test_a_database_that_comes_up_later_is_waited_for():
+    port, stop = free_port(), threading.Event()
+    threading.Thread(target=forward_later, args=(port, 2.0, stop), daemon=True).start()
+    try:
+        result = manage(with_port(port), "wait_for_db", "--timeout", "30", "--interval", "0.2")
+    finally:
+        stop.set()
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == f"waiting for the database at 127.0.0.1:{port}: " + lines[0].split(": ", 1)[1]
+    assert lines[-1].startswith(f"the database at 127.0.0.1:{port} is ready (")
+
+
+def test_bad_arguments_are_one_line():
+    result = manage(with_port(5432), "wait_for_db", "--timeout", "0")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "CommandError: --timeout and --interval must be positive numbers of seconds"
