@@ -45,7 +45,7 @@ def test_every_named_path_exists(config):
     assert (ROOT / job).is_file()
     for rule in artifact["sync"]["manual"]:
         assert list(ROOT.glob(rule["src"])), f"sync rule {rule['src']} matches no file"
-    for test in config["test"]:
+    for test in [t for profile in config["profiles"] for t in profile.get("test", [])]:
         for custom in test["custom"]:
             for pattern in custom["dependencies"]["paths"]:
                 assert list(ROOT.glob(pattern)), pattern
@@ -84,8 +84,11 @@ def test_minikube_is_activated_by_its_context(config):
     assert profile["activation"] == [{"kubeContext": "minikube"}]
 
 
-def test_custom_test_step_runs_the_unit_tests(config):
-    commands = [c["command"] for t in config["test"] for c in t["custom"]]
+def test_the_default_loop_runs_no_tests_the_unit_tests_profile_does(config):
+    # skaffold handles the next change only once a test step ends: it would hold every sync.
+    assert "test" not in config
+    (profile,) = [p for p in config["profiles"] if p["name"] == "unit-tests"]
+    commands = [c["command"] for t in profile["test"] for c in t["custom"]]
     assert commands == [".venv/bin/invoke test --unit"]
 
 

@@ -19,12 +19,15 @@ def workloads(tilt) -> dict[str, str]:
     }
 
 
-def test_deploys_the_dev_overlay_and_only_to_minikube(tilt):
+def test_deploys_the_dev_overlay_and_only_to_local_clusters(tilt):
     (kustomize,) = tilt.named("kustomize")
     assert kustomize["path"] == "k8s/overlays/dev"
     (k8s_yaml,) = tilt.named("k8s_yaml")
     assert k8s_yaml["yaml"]["tilt"] == "kustomize"
-    assert tilt.named("allow_k8s_contexts")[0]["contexts"] == ["minikube"]
+    # Tilt trusts kind-*, k3d-*, docker-desktop by itself; the test harness's context is named.
+    assert tilt.named("allow_k8s_contexts")[0]["contexts"] == ["minikube", "shipyard-test"]
+    assert tilt.named("version_settings")[0]["check_updates"] is False
+    assert tilt.named("analytics_settings")[0]["enable"] is False
 
 
 def test_every_workload_of_the_overlay_is_a_labelled_resource(tilt):
@@ -68,7 +71,14 @@ def test_builds_the_dev_target_with_fall_back_then_sync_then_run(tilt):
     assert "pip install" in run["cmd"] and "/tmp/requirements/dev.txt" in run["cmd"]
 
 
-def test_unit_tests_run_as_a_local_resource_on_code_changes(tilt):
+def test_unit_tests_run_beside_the_loop_without_holding_it(tilt):
     (tests,) = tilt.named("local_resource")
     assert tests["cmd"] == ".venv/bin/invoke test --unit"
     assert "app" in tests["deps"]
+    assert tests["allow_parallel"] is True
+
+
+def test_offline_builds_on_the_debootstrap_base_only_when_asked(tilt):
+    (build,) = tilt.named("docker_build")
+    assert build["build_args"] == {}
+    assert tilt.flags == {"offline": False}

@@ -28,6 +28,7 @@ class Call:
 @dataclass
 class TiltRun:
     calls: list[Call] = field(default_factory=list)
+    flags: dict = field(default_factory=dict)  # config.define_*: what `tilt up -- --flag` would set
 
     def named(self, name: str) -> list[Call]:
         return [call for call in self.calls if call.name == name]
@@ -76,7 +77,7 @@ def _standins(run: TiltRun) -> dict:
         env_vars={},
     ):
         return record("docker_build", ref=ref, context=context, dockerfile=dockerfile, live_update=live_update,
-                      only=only, ignore=ignore, target=target)  # fmt: skip
+                      only=only, ignore=ignore, target=target, build_args=build_args)  # fmt: skip
 
     def fall_back_on(files):
         return record("fall_back_on", files=[files] if isinstance(files, str) else files)
@@ -131,12 +132,28 @@ def _standins(run: TiltRun) -> dict:
         serve_dir="",
         labels=[],
     ):
-        return record("local_resource", name=name, cmd=cmd, deps=deps or [], labels=labels)
+        return record("local_resource", name=name, cmd=cmd, deps=deps or [], labels=labels,
+                      allow_parallel=allow_parallel)  # fmt: skip
+
+    def version_settings(check_updates=True, constraint=""):
+        return record("version_settings", check_updates=check_updates)
+
+    def analytics_settings(enable):
+        return record("analytics_settings", enable=enable)
+
+    def define_bool(name, args=False, usage=""):
+        run.flags[name] = False
+        return record("config.define_bool", name=name)
+
+    def parse():
+        return dict(run.flags)
 
     return {
         "allow_k8s_contexts": allow_k8s_contexts, "kustomize": kustomize, "k8s_yaml": k8s_yaml,
         "docker_build": docker_build, "fall_back_on": fall_back_on, "sync": sync, "run": run_,
         "k8s_resource": k8s_resource, "port_forward": port_forward, "link": link, "local_resource": local_resource,
+        "version_settings": version_settings, "analytics_settings": analytics_settings,
+        "_config_define_bool": define_bool, "_config_parse": parse,
     }  # fmt: skip
 
 
@@ -145,6 +162,10 @@ def run_tiltfile(path=ROOT / "Tiltfile") -> TiltRun:
     module = starlark.Module()
     for name, function in _standins(run).items():
         module.add_callable(name, function)
+    # Tilt's `config` module, as a struct of the stand-ins above.
+    globals_ = starlark.Globals.extended_by([starlark.LibraryExtension.StructType])
+    prelude = "config = struct(define_bool=_config_define_bool, parse=_config_parse)"
+    starlark.eval(module, starlark.parse("prelude", prelude, starlark.Dialect.extended()), globals_)
     ast = starlark.parse(str(path), path.read_text(), starlark.Dialect.extended())
-    starlark.eval(module, ast, starlark.Globals.standard())
+    starlark.eval(module, ast, globals_)
     return run
