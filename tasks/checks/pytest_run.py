@@ -9,7 +9,7 @@ import sys
 from invoke import Exit
 
 # What the dev loop runs beside each change: no database, Redis, Docker or cluster needed.
-UNIT_MARKERS = "not postgres and not redis and not docker and not k8s and not slow"
+UNIT_MARKERS = "not postgres and not redis and not docker and not k8s and not slow and not cluster"
 
 
 def pytest_argv(args: str, unit: bool) -> list[str]:

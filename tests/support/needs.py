@@ -35,6 +35,7 @@ FIXTURE_NEEDS: dict[str, tuple[str, ...]] = {
     "base_image": ("docker",),
     "dev_image": ("docker",),
     "prod_image": ("docker",),
+    "cluster": ("cluster",),
 }
 _seen_up: set[str] = set()  # a service seen up stays trusted for the run: checking docker costs ~0.1 s
 

@@ -1,0 +1,163 @@
+"""Where the harness cluster keeps its files, and the names, addresses and ports it uses.
+
+Everything a cluster writes lives under one run directory (SHIPYARD_CLUSTER_DIR); only the
+binaries unpacked from the kube kit go to a cache (SHIPYARD_CLUSTER_CACHE) that `down` keeps.
+Names and addresses are fixed: one harness cluster per machine.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from tasks.cluster.progress import ClusterError
+from tasks.paths import ROOT
+
+NAME = "shipyard-test"  # kubeconfig context and cluster, kind cluster, CNI network, node name
+BRIDGE = "shipyard0"  # Linux interface names are at most 15 characters
+NODE_IP = "10.244.0.1"  # gateway address of the bridge: apiserver and kubelet bind here
+POD_SUBNET = "10.244.0.0/24"
+SVC_CIDR = "10.96.0.0/16"
+DNS_IP = "10.96.0.10"
+ETCD_PORT = 23790
+ETCD_PEER_PORT = 23800
+API_PORT = 16443
+RT_TABLE = 1044  # policy-routing table (and rule priority) that keeps pod traffic on this host
+# kubelet healthz, kube-proxy metrics and health, kubelet API, controller-manager, scheduler
+FIXED_PORTS = (10248, 10249, 10250, 10256, 10257, 10259)
+DEFAULT_REGISTRY_PORT = 5000
+# The kit's binaries: the control plane and node daemons, and the client tools env() puts on PATH.
+DAEMON_BINARIES = (
+    "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "coredns", "kube-router",
+)  # fmt: skip
+CLIENT_BINARIES = ("crictl", "skaffold", "tilt")
+# Host paths kubelet 1.26 and libcni hard-code; `down` removes them if `up` created them, else only new entries.
+HOST_PATHS = ("/var/log/pods", "/var/log/containers", "/var/lib/cni", "/run/netns")
+
+DEFAULT_RUN_DIR = "/var/tmp/shipyard-cluster"
+
+
+def default_cache_dir() -> Path:
+    """/var/cache for root (the binary cluster needs root); a user's own cache for kind without root."""
+    if os.geteuid() == 0:
+        return Path("/var/cache/shipyard-cluster")
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "shipyard" / "cluster"
+
+
+@dataclass(frozen=True)
+class Layout:
+    run_dir: Path
+    cache_dir: Path
+    kit_dir: Path
+    registry_port: int = DEFAULT_REGISTRY_PORT
+
+    @property
+    def registry(self) -> str:
+        return f"127.0.0.1:{self.registry_port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"https://{NODE_IP}:{API_PORT}"
+
+    @property
+    def kubeconfig(self) -> Path:
+        """The kubeconfig users and tests get: context NAME, never merged into ~/.kube/config."""
+        return self.run_dir / "kubeconfig"
+
+    @property
+    def state_file(self) -> Path:
+        return self.run_dir / "state.json"
+
+    @property
+    def marker(self) -> Path:
+        """Proves a directory is a harness run dir before `down` deletes it."""
+        return self.run_dir / ".shipyard-cluster"
+
+    @property
+    def pids(self) -> Path:
+        return self.run_dir / "pids"
+
+    @property
+    def logs(self) -> Path:
+        return self.run_dir / "logs"
+
+    @property
+    def pki(self) -> Path:
+        return self.run_dir / "pki"
+
+    @property
+    def conf(self) -> Path:
+        return self.run_dir / "conf"
+
+    @property
+    def volumes(self) -> Path:
+        """Where the volume provisioner makes each PersistentVolume's directory."""
+        return self.run_dir / "volumes"
+
+    @property
+    def containerd_socket(self) -> Path:
+        return self.run_dir / "containerd" / "containerd.sock"
+
+    @property
+    def crictl_config(self) -> Path:
+        return self.conf / "crictl.yaml"
+
+    @property
+    def kube_cache(self) -> Path:
+        """kubectl's discovery and HTTP cache for this cluster: here, not in ~/.kube/cache."""
+        return self.run_dir / "kube-cache"
+
+    @property
+    def bin_dir(self) -> Path:
+        return self.cache_dir / "bin"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.cache_dir / "cluster.lock"
+
+    def binary(self, name: str) -> str:
+        return str(self.bin_dir / name)
+
+
+def bypass_proxy(environ: dict[str, str]) -> dict[str, str]:
+    """ENVIRON with the cluster's addresses in NO_PROXY: kubectl, skaffold and tilt talk to it directly."""
+    local = [NODE_IP, "127.0.0.1", "localhost"]
+    for name in ("NO_PROXY", "no_proxy"):
+        present = [h for h in environ.get(name, "").split(",") if h]
+        environ[name] = ",".join(present + [h for h in local if h not in present])
+    return environ
+
+
+def _port(variable: str, default: int) -> int:
+    raw = os.environ.get(variable, str(default))
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise ClusterError(f"{variable}={raw!r} is not a port number")
+    return int(raw)
+
+
+def current(registry_port: int | None = None) -> Layout:
+    """The layout from the environment (SHIPYARD_CLUSTER_DIR, SHIPYARD_CLUSTER_CACHE, SHIPYARD_KUBE_DIR,
+    SHIPYARD_REGISTRY_PORT); registry_port overrides the environment's."""
+    run_dir = Path(os.environ.get("SHIPYARD_CLUSTER_DIR", DEFAULT_RUN_DIR))
+    cache_dir = Path(os.environ.get("SHIPYARD_CLUSTER_CACHE", default_cache_dir()))
+    kit_dir = Path(os.environ.get("SHIPYARD_KUBE_DIR", ROOT.parent / "shared" / "kube"))
+    port = registry_port or _port("SHIPYARD_REGISTRY_PORT", DEFAULT_REGISTRY_PORT)
+    layout = Layout(run_dir=run_dir, cache_dir=cache_dir, kit_dir=kit_dir.resolve(), registry_port=port)
+    validate(layout)
+    return layout
+
+
+def validate(layout: Layout) -> None:
+    """Refuse directories `down` could not safely delete, and a registry port the cluster itself uses."""
+    for what, path in (("SHIPYARD_CLUSTER_DIR", layout.run_dir), ("SHIPYARD_CLUSTER_CACHE", layout.cache_dir)):
+        if not path.is_absolute() or len(path.parts) < 3 or ".." in path.parts:
+            raise ClusterError(f"{what}={path} must be an absolute path at least two levels deep")
+        for inside, name in ((layout.kit_dir, "the kube kit"), (ROOT, "the repository")):
+            if path == inside or inside in path.parents:
+                raise ClusterError(f"{what}={path} must be outside {name} ({inside})")
+    if layout.run_dir == layout.cache_dir or layout.run_dir in layout.cache_dir.parents:
+        raise ClusterError("SHIPYARD_CLUSTER_CACHE must not be inside SHIPYARD_CLUSTER_DIR (`down` deletes that)")
+    taken = {ETCD_PORT, ETCD_PEER_PORT, API_PORT, *FIXED_PORTS}
+    if layout.registry_port in taken:
+        raise ClusterError(f"registry port {layout.registry_port} is one the cluster itself uses: pick another")

@@ -1,0 +1,266 @@
+"""Bring the harness cluster up, take it down, say how it is: the logic behind `invoke cluster.*`.
+
+One cluster at a time, under a lock. `up` records the run dir's state before it starts anything, so
+`down` can always clean up; a failing `up` stops everything it started before it reports.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from tasks.cluster import (
+    client,
+    datastores,
+    host_paths,
+    kind,
+    kit,
+    kit_teardown,
+    network,
+    prerequisites,
+    processes,
+    registry,
+    state,
+)
+from tasks.cluster.client import Cluster
+from tasks.cluster.layout import NAME, Layout, current
+from tasks.cluster.progress import ClusterError, Log
+from tasks.image.docker_engine import DockerError, builder
+
+DRIVERS = ("auto", "kit", "kind")
+RUNNING, NONE, STOPPED, BROKEN = "running", "none", "stopped", "broken"
+
+
+@contextmanager
+def locked(layout: Layout, wait: float = 300) -> Iterator[None]:
+    """One `up` or `down` at a time on this machine (two test sessions starting at once share one cluster)."""
+    layout.cache_dir.mkdir(parents=True, exist_ok=True)
+    with open(layout.lock_file, "w") as lock:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise ClusterError(f"another cluster.up or cluster.down holds {layout.lock_file}") from None
+                time.sleep(0.2)
+        yield
+
+
+def condition(layout: Layout) -> tuple[str, state.State | None, list[str]]:
+    """(RUNNING | NONE | STOPPED | BROKEN, the recorded state, names of recorded daemons that stopped)."""
+    recorded = state.load(layout)
+    if recorded is None:
+        return NONE, None, []
+    if recorded.kind == state.KIND:
+        return (RUNNING if kind.exists() else STOPPED), recorded, []
+    daemons = processes.records(layout.pids)
+    dead = [record.name for record in daemons if not processes.alive(record)]
+    if daemons and not dead:
+        return RUNNING, recorded, []
+    return (BROKEN if len(dead) < len(daemons) else STOPPED), recorded, dead
+
+
+def choose(layout: Layout, driver: str) -> str:
+    """kind where kind, Docker and a kind node image are at hand (or the kit is not); else the binary cluster."""
+    if driver not in DRIVERS:
+        raise ClusterError(f"unknown --driver {driver!r}: use {', '.join(DRIVERS)}")
+    kit_here = prerequisites.kit_present(layout)
+    if driver == "kit" or (driver == "auto" and kit_here and not (kind.installed() and kind.node_image())):
+        return state.KIT
+    if kind.installed():
+        return state.KIND
+    if driver == "kind":
+        raise ClusterError("--driver kind: kind or a running Docker engine is missing (https://kind.sigs.k8s.io)")
+    raise ClusterError(
+        f"no way to run a test cluster here: install kind and Docker, or put the kube kit at {layout.kit_dir} "
+        "(or set SHIPYARD_KUBE_DIR)"
+    )
+
+
+def preflight(driver: str = "auto", registry_port: int | None = None) -> str:
+    """Which cluster `up` would start here, once everything it needs is checked; ClusterError says what is not."""
+    layout = current(registry_port)
+    which = choose(layout, driver)
+    _preflight(layout, which)
+    return which
+
+
+def _preflight(layout: Layout, which: str) -> None:
+    if which == state.KIT:
+        prerequisites.check_root()
+        prerequisites.check_packages()
+        prerequisites.check_kit(layout)
+        prerequisites.kubectl()
+        prerequisites.br_netfilter()
+        clash = network.clash(layout)
+        if clash:
+            raise ClusterError(clash)
+    elif network.listener(layout.registry_port) is not None:
+        raise ClusterError(f"registry port {layout.registry_port} is in use: set SHIPYARD_REGISTRY_PORT to a free one")
+
+
+def _link_build_client(layout: Layout) -> None:
+    """skaffold builds with `docker build` and BuildKit: when the docker first on PATH lacks buildx (a client
+    of 23+ without the plugin), env() puts the run dir's bin/docker, a link to one that can, first."""
+    try:
+        b = builder()
+    except DockerError:
+        return
+    first = shutil.which("docker")
+    if b.argv[1] == "build" and first and os.path.realpath(first) != os.path.realpath(b.argv[0]):
+        (layout.run_dir / "bin").mkdir(exist_ok=True)
+        (layout.run_dir / "bin" / "docker").symlink_to(b.argv[0])
+
+
+@dataclass
+class Outcome:
+    cluster: Cluster
+    started: bool  # False: it was already running
+    pushed: list[str] = field(default_factory=list)
+
+
+def up(driver: str = "auto", registry_port: int | None = None, with_datastores: bool = False, *, log: Log) -> Outcome:
+    """Start the harness cluster unless it runs; with_datastores also pushes the PostgreSQL/Redis stand-ins."""
+    layout = current(registry_port)
+    with locked(layout):
+        status, recorded, dead = condition(layout)
+        if status == BROKEN:
+            raise ClusterError(
+                f"the harness cluster in {layout.run_dir} is only partly running ({', '.join(dead)} stopped): "
+                "run `invoke cluster.down`, then up again"
+            )
+        if status == STOPPED:
+            log(f"removing the leftovers of a stopped harness cluster in {layout.run_dir}")
+            _teardown(layout, recorded, log)
+        if status == RUNNING:
+            outcome = Outcome(client.from_state(layout, recorded), started=False)
+        else:
+            outcome = Outcome(_start(layout, driver, log), started=True)
+    if with_datastores:
+        outcome.pushed = datastores.ensure(outcome.cluster, layout, log)
+    return outcome
+
+
+def _start(layout: Layout, driver: str, log: Log) -> Cluster:
+    if not state.is_ours(layout.run_dir):
+        raise ClusterError(f"{layout.run_dir} exists and is not a harness run dir: set SHIPYARD_CLUSTER_DIR elsewhere")
+    which = choose(layout, driver)
+    _preflight(layout, which)
+    started_at = time.time()
+    created = state.claim_run_dir(layout)
+    if layout.logs.is_dir():  # a failed start's logs: kept beside the new ones until `down`
+        shutil.rmtree(layout.run_dir / "logs.previous", ignore_errors=True)
+        layout.logs.rename(layout.run_dir / "logs.previous")
+    if which == state.KIT:
+        created += host_paths.absent()
+    recorded = state.State(
+        kind=which, context=NAME, kubeconfig=str(layout.kubeconfig), registry=layout.registry,
+        started_at=started_at, created_paths=created, kit_dir=str(layout.kit_dir),
+    )  # fmt: skip
+    state.save(layout, recorded)  # before anything starts: `down` can always clean up
+    try:
+        if which == state.KIT:
+            kit.start(layout, log)
+        else:
+            kind.start(layout, recorded, lambda s: state.save(layout, s), log)
+        _link_build_client(layout)
+    except BaseException as error:
+        reason = "interrupted" if isinstance(error, KeyboardInterrupt) else str(error) or type(error).__name__
+        log(f"failed: {reason}; stopping everything that was started")
+        try:
+            _teardown(layout, recorded, log, keep_logs=True)
+        except Exception as cleanup:
+            raise ClusterError(f"{reason}; cleaning up failed too ({cleanup}): run `invoke cluster.down`") from None
+        where = f"; logs in {layout.logs}" if layout.logs.is_dir() else ""
+        raise ClusterError(f"{reason} (everything started was stopped{where})") from None
+    return client.from_state(layout, recorded)
+
+
+def _teardown(layout: Layout, recorded: state.State | None, log: Log, keep_logs: bool = False) -> None:
+    if recorded is not None and recorded.kind == state.KIND:
+        kind.stop(layout, recorded, log)
+    else:
+        prerequisites.check_root()
+        kit_teardown.stop(layout, recorded, log)
+    parents = [p for p in (recorded.created_paths if recorded else []) if p not in host_paths.ALL]
+    if keep_logs and layout.logs.is_dir():
+        for entry in layout.run_dir.iterdir():
+            if entry in (layout.logs, layout.marker):
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    else:
+        kit_teardown.remove_run_dir(layout, parents)
+
+
+def down(*, log: Log) -> bool:
+    """Stop the harness cluster and remove every trace of it; False when there was nothing to do."""
+    layout = current()
+    with locked(layout):
+        if not state.is_ours(layout.run_dir):
+            raise ClusterError(f"{layout.run_dir} is not a harness run dir (no .shipyard-cluster marker): left alone")
+        recorded = state.load(layout)
+        if recorded is None and not layout.run_dir.exists() and not network.bridge_exists():
+            return False
+        _teardown(layout, recorded, log)
+        if recorded is None or recorded.kind == state.KIT:
+            remaining = kit_teardown.leftovers(layout)
+            if layout.run_dir.exists():
+                remaining.append(f"directory {layout.run_dir}")
+            if remaining:
+                raise ClusterError(f"down left {len(remaining)} things behind: {'; '.join(remaining[:5])}")
+    return True
+
+
+@dataclass
+class Report:
+    status: str
+    lines: list[str]
+    cluster: Cluster | None = None
+
+
+def _node_lines(cluster: Cluster) -> list[str]:
+    result = client.kubectl(
+        cluster, "get", "nodes", "-o",
+        "jsonpath={range .items[*]}{.metadata.name} {.status.conditions[?(@.type==\"Ready\")].status} "
+        "{.status.nodeInfo.kubeletVersion}{\"\\n\"}{end}",
+        timeout=20, check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        return [f"nodes:      API not answering ({(result.stderr.strip().splitlines() or ['?'])[-1]})"]
+    lines = []
+    for row in result.stdout.splitlines():
+        name, ready, version = [*row.split(), "", "", ""][:3]
+        lines.append(f"node:       {name} {'Ready' if ready == 'True' else 'NotReady'} ({version})")
+    return lines or ["nodes:      none registered"]
+
+
+def report() -> Report:
+    """What `invoke cluster.status` prints."""
+    layout = current()
+    status, recorded, dead = condition(layout)
+    if status == NONE:
+        return Report(NONE, [f"no harness cluster runs (run dir {layout.run_dir}): start one with `invoke cluster.up`"])
+    if status != RUNNING:
+        why = f" ({', '.join(dead)} stopped)" if dead else ""
+        return Report(status, [f"the harness cluster in {layout.run_dir} is {status}{why}: run `invoke cluster.down`"])
+    cluster = client.from_state(layout, recorded)
+    flavour = "kit (the kube kit's binary cluster)" if cluster.kind == state.KIT else "kind"
+    registry_ok = "answering" if registry.answers(cluster.registry) else "NOT answering"
+    lines = [
+        f"cluster:    running, {flavour}, up since {time.strftime('%H:%M:%S', time.localtime(recorded.started_at))}",
+        f"context:    {cluster.context}",
+        f"kubeconfig: {cluster.kubeconfig}",
+        f"registry:   {cluster.registry} ({registry_ok})",
+        *_node_lines(cluster),
+    ]
+    return Report(RUNNING, lines, cluster)

@@ -1,0 +1,60 @@
+"""The run directory's record of the cluster it holds: which kind, its kubeconfig, context and registry,
+and which host paths `up` created (so `down` removes exactly those)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from tasks.cluster.layout import Layout
+from tasks.cluster.progress import ClusterError
+
+KIT = "kit"  # the binary cluster from the kube kit
+KIND = "kind"  # a kind cluster in Docker
+
+
+@dataclass
+class State:
+    kind: str  # KIT or KIND
+    context: str
+    kubeconfig: str
+    registry: str
+    started_at: float  # time.time() when `up` began: host-path entries newer than this are ours
+    created_paths: list[str] = field(default_factory=list)  # host paths that did not exist before `up`
+    kit_dir: str = ""
+    registry_container: str = ""  # kind: the id of the registry container `up` started
+
+
+def load(layout: Layout) -> State | None:
+    """The recorded state, or None when the run dir holds no cluster."""
+    try:
+        data = json.loads(layout.state_file.read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as error:
+        raise ClusterError(f"cannot read {layout.state_file} ({error}): run `invoke cluster.down`") from None
+    return State(**data)
+
+
+def save(layout: Layout, state: State) -> None:
+    """Write atomically: a reader never sees half a file."""
+    tmp = layout.state_file.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(state), indent=2) + "\n")
+    os.replace(tmp, layout.state_file)
+
+
+def claim_run_dir(layout: Layout) -> list[str]:
+    """Create the run dir (marked as ours); return the paths created that were not there (parents too)."""
+    created = []
+    missing = [p for p in [layout.run_dir, *layout.run_dir.parents] if not p.exists()]
+    created += [str(p) for p in missing if p != layout.run_dir]
+    layout.run_dir.mkdir(parents=True, exist_ok=True)
+    layout.marker.touch()
+    return created
+
+
+def is_ours(path: Path) -> bool:
+    """A run dir this harness made (has its marker), or nothing at all there."""
+    return not path.exists() or (path / ".shipyard-cluster").exists()

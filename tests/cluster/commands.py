@@ -1,0 +1,81 @@
+"""Run `invoke cluster.*` as a developer types it, and small kubectl helpers for the cluster tests."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import uuid
+
+from tasks.cluster.client import Cluster, kubectl
+from tasks.paths import ROOT
+
+
+def cluster_task(name: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """`invoke cluster.NAME ARGS` from the repository root."""
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", f"cluster.{name}", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def apply(cluster: Cluster, *objects: dict) -> None:
+    kubectl(cluster, "apply", "-f", "-", input="\n---\n".join(json.dumps(o) for o in objects))
+
+
+def namespace(cluster: Cluster, prefix: str, labels: dict[str, str] | None = None) -> str:
+    """A fresh namespace (a random suffix: a namespace of an earlier run may still be terminating)."""
+    name = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    apply(cluster, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels or {}}})
+    return name
+
+
+def delete_namespace(cluster: Cluster, name: str) -> None:
+    kubectl(cluster, "delete", "namespace", name, "--wait=false", "--ignore-not-found", check=False)
+
+
+def busybox(cluster: Cluster, name: str, ns: str, command: list[str], **extra: object) -> dict:
+    """A pod of the registry's busybox that passes PodSecurity `restricted` (non-root, no privileges)."""
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns, "labels": extra.pop("labels", {"app": name})},
+        "spec": {
+            "terminationGracePeriodSeconds": 0,
+            "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001,
+                                "seccompProfile": {"type": "RuntimeDefault"}},
+            "containers": [{
+                "name": "main",
+                "image": f"{cluster.registry}/busybox:1.35",
+                "command": command,
+                "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+                **extra,
+            }],
+        },
+    }  # fmt: skip
+    return pod
+
+
+def wait_ready(cluster: Cluster, ns: str, *pods: str, timeout: int = 90) -> None:
+    kubectl(cluster, "-n", ns, "wait", "--for=condition=Ready", *[f"pod/{p}" for p in pods], f"--timeout={timeout}s",
+            timeout=timeout + 30)  # fmt: skip
+
+
+def exec_in(cluster: Cluster, ns: str, pod: str, *argv: str, timeout: float = 30) -> subprocess.CompletedProcess:
+    return kubectl(cluster, "-n", ns, "exec", pod, "--", *argv, timeout=timeout, check=False)
+
+
+def eventually(what: str, condition, timeout: float, interval: float = 0.5):
+    """Poll until condition() is truthy; fail naming `what` (and the last value) after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {value!r})")
+        time.sleep(interval)

@@ -1,0 +1,48 @@
+"""`invoke cluster.status` and a second `cluster.up` on a running cluster; env() for the dev tools."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from tasks.cluster import layout, processes
+from tasks.cluster.client import env
+from tests.cluster.commands import cluster_task
+
+pytestmark = pytest.mark.cluster
+
+
+def test_status_names_the_cluster_its_context_kubeconfig_registry_and_node(cluster):
+    result = cluster_task("status", timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert f"running, {cluster.kind}" in out
+    assert "context:    shipyard-test" in out
+    assert f"kubeconfig: {cluster.kubeconfig}" in out
+    assert f"registry:   {cluster.registry} (answering)" in out
+    assert "node:       shipyard-test Ready" in out
+
+
+def test_up_on_a_running_cluster_says_so_and_changes_nothing(cluster):
+    before = [(r.name, r.pid) for r in processes.records(layout.current().pids)]
+    result = cluster_task("up", timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "cluster already running, nothing to do" in result.stdout
+    assert [(r.name, r.pid) for r in processes.records(layout.current().pids)] == before
+
+
+def test_env_points_kubectl_skaffold_tilt_and_crictl_at_the_cluster(cluster):
+    environ = env(cluster)
+    assert environ["KUBECONFIG"] == str(cluster.kubeconfig)
+    assert environ["SKAFFOLD_DEFAULT_REPO"] == cluster.registry
+    for tool in ("kubectl", "skaffold", "tilt"):
+        assert shutil.which(tool, path=environ["PATH"]), f"{tool} not on env()'s PATH"
+    context = subprocess.run(["kubectl", "config", "current-context"], env=environ, capture_output=True, text=True)
+    assert context.stdout.strip() == "shipyard-test", context.stderr
+    if cluster.kind == "kit":  # crictl talks to the cluster's own containerd through CRI_CONFIG_FILE
+        pods = subprocess.run(
+            ["crictl", "pods", "--name", "coredns", "-q"], env=environ, capture_output=True, text=True
+        )
+        assert pods.returncode == 0 and pods.stdout.strip(), pods.stderr

@@ -1,0 +1,65 @@
+"""`invoke cluster.up --datastores` puts the PostgreSQL/Redis stand-ins in the registry under the names the dev
+overlay uses, and they run there as it runs them: PostgreSQL as uid 10001 on a claim of the default class."""
+
+from __future__ import annotations
+
+import pytest
+
+from tasks.cluster import datastores, registry
+from tests.cluster.commands import apply, cluster_task, delete_namespace, exec_in, namespace, wait_ready
+
+
+def test_the_dev_overlay_names_the_stand_ins():
+    assert datastores.wanted() == {"postgres": "16.4-bookworm", "redis": "7.4-bookworm"}
+
+
+@pytest.fixture
+def ns(cluster):
+    name = namespace(cluster, "harness-datastores", {"pod-security.kubernetes.io/enforce": "baseline"})
+    yield name
+    delete_namespace(cluster, name)
+
+
+@pytest.mark.cluster
+@pytest.mark.docker
+def test_stand_ins_run_under_their_docker_hub_names(cluster, ns):
+    result = cluster_task("up", "--datastores", timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name, tag in datastores.wanted().items():
+        assert registry.has(cluster.registry, f"library/{name}", tag), f"{name}:{tag} not in {cluster.registry}"
+
+    claim = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "pgdata", "namespace": ns},
+             "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "256Mi"}}}}  # fmt: skip
+    postgres = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "postgres", "namespace": ns},
+        "spec": {
+            "terminationGracePeriodSeconds": 1,
+            # As k8s/components/postgres runs it: uid 10001, PGDATA a subdirectory of the claim.
+            "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001, "fsGroup": 10001},
+            "containers": [{
+                "name": "postgres",
+                "image": "postgres:16.4-bookworm",  # through the cluster's docker.io mirror
+                "env": [{"name": "POSTGRES_PASSWORD", "value": "test-only"},
+                        {"name": "PGDATA", "value": "/var/lib/postgresql/data/pgdata"}],
+                "readinessProbe": {"exec": {"command": ["pg_isready", "-U", "postgres", "-h", "127.0.0.1"]},
+                                   "periodSeconds": 1},
+                "volumeMounts": [{"name": "data", "mountPath": "/var/lib/postgresql/data"}],
+            }],
+            "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "pgdata"}}],
+        },
+    }  # fmt: skip
+    redis = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "redis", "namespace": ns},
+        "spec": {"terminationGracePeriodSeconds": 1, "containers": [{
+            "name": "redis", "image": "redis:7.4-bookworm",
+            "readinessProbe": {"exec": {"command": ["redis-cli", "ping"]}, "periodSeconds": 1}}]},
+    }  # fmt: skip
+    apply(cluster, claim, postgres, redis)
+    wait_ready(cluster, ns, "postgres", "redis", timeout=180)
+    query = exec_in(cluster, ns, "postgres", "psql", "-U", "postgres", "-h", "127.0.0.1", "-tAc", "select 40 + 2")
+    assert query.stdout.strip() == "42", query.stdout + query.stderr
+    assert exec_in(cluster, ns, "redis", "redis-cli", "ping").stdout.strip() == "PONG"

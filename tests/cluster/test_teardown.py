@@ -1,0 +1,75 @@
+"""`invoke cluster.down` leaves nothing behind. Runs last in the session (conftest.py moves it there), and
+only takes down a cluster this session started: a developer's own running cluster is never touched."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tasks.cluster import client, layout, state
+from tasks.cluster.layout import API_PORT, BRIDGE, NODE_IP, RT_TABLE, SVC_CIDR
+from tests.cluster.commands import cluster_task
+from tests.support.needs import need
+
+pytestmark = pytest.mark.cluster
+
+
+def _out(*argv: str) -> str:
+    return subprocess.run(argv, capture_output=True, text=True, check=False).stdout
+
+
+def _processes_naming(*needles: str) -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if any(needle in text for needle in needles):
+            found.append(f"{cmdline.parent.name}: {text[:120]}")
+    return found
+
+
+def test_down_leaves_nothing_behind(harness):
+    if client.running() is not None and not harness.started_here:
+        need("a cluster this session may take down", False,
+             "a harness cluster this session did not start is running: run `invoke cluster.down` first")  # fmt: skip
+    cluster = harness.ensure()
+    where = layout.current()
+    recorded = state.load(where)
+    assert recorded is not None
+
+    result = cluster_task("down", timeout=300)
+    harness.started_here = False
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = result.stdout.strip().splitlines()[-1]
+    assert summary.startswith("cluster down ("), result.stdout
+
+    assert not where.run_dir.exists()
+    assert _processes_naming(str(where.run_dir), str(where.bin_dir)) == []
+    assert [line for line in Path("/proc/self/mounts").read_text().splitlines() if str(where.run_dir) in line] == []
+    if cluster.kind == state.KIT:
+        assert not Path("/sys/class/net", BRIDGE).exists()
+        assert _out("ip", "route", "show", "exact", SVC_CIDR).strip() == ""
+        assert f"{RT_TABLE}:" not in _out("ip", "rule", "show")
+        assert _out("ip", "route", "show", "table", str(RT_TABLE)).strip() == ""
+        for save in ("iptables-save", "ip6tables-save"):
+            rules = _out(save)
+            assert [line for line in rules.splitlines() if line.startswith((":KUBE-", ":CNI-"))] == [], save
+            assert "-j KUBE-" not in rules and "-j CNI-" not in rules, save
+        assert [name for name in _out("ipset", "list", "-n").split() if name.startswith("KUBE-")] == []
+        for path in recorded.created_paths:
+            assert not Path(path).exists(), f"{path} was created by up and is still there"
+        discovery = Path.home() / ".kube" / "cache" / "discovery" / f"{NODE_IP}_{API_PORT}"
+        assert not discovery.exists(), "kubectl's cache of the cluster belongs in the run dir"
+        netns = Path("/run/netns")
+        late = [p for p in netns.glob("cni-*") if p.lstat().st_mtime >= recorded.started_at] if netns.is_dir() else []
+        assert late == []
+
+    status = cluster_task("status", timeout=60)
+    assert status.returncode == 1
+    assert "no harness cluster runs" in status.stdout
+    again = cluster_task("down", timeout=60)
+    assert again.returncode == 0 and "nothing to do" in again.stdout, again.stdout + again.stderr
