@@ -3,40 +3,58 @@
 from __future__ import annotations
 
 import os
+import subprocess
 
-from invoke import Context, task
+from invoke import Context, Exit, task
 
+from tasks.devloop import loop, minikube, targets
 from tasks.devloop.diagnosis import report
-from tasks.devloop.minikube import MINIKUBE_START, PROFILE, minikube_docker_env, minikube_running
 from tasks.paths import ROOT
 
 
 @task(help={"tilt": "check for tilt instead of skaffold"})
 def doctor(c: Context, tilt: bool = False) -> None:
-    """Check Docker, minikube, kubectl and its context, and skaffold (or tilt)."""
+    """Check Docker, kubectl, the local cluster the loop will use, skaffold (or tilt) and the ports."""
     report(tilt)
 
 
-@task(help={"tilt": "run `tilt up` instead of `skaffold dev`"})
-def up(c: Context, tilt: bool = False) -> None:
-    """Start minikube if needed, then the dev loop: skaffold dev (or tilt up)."""
-    report(tilt)
-    if not minikube_running():
-        print(f"up: starting minikube: {' '.join(MINIKUBE_START)}", flush=True)
-        c.run(" ".join(MINIKUBE_START))
-    env = {**os.environ, **minikube_docker_env()}  # build into minikube's Docker: nothing is pushed
-    argv = ["tilt", "up"] if tilt else ["skaffold", "dev", "--kube-context", PROFILE, "--port-forward"]
+@task(
+    help={
+        "tilt": "run `tilt up` instead of `skaffold dev`",
+        "offline": "build on the debootstrap base shipyard-base:bookworm (invoke image.base --offline)",
+    }
+)
+def up(c: Context, tilt: bool = False, offline: bool = False) -> None:
+    """Find (or start) a local cluster, then the dev loop: skaffold dev (or tilt up)."""
+    target, why = targets.find()
+    starter = targets.starter()
+    if target is None and starter:
+        # First the cluster: the test cluster brings the skaffold and tilt the doctor looks for.
+        print(f"up: {why}; starting {starter}", flush=True)
+        c.run(" ".join(minikube.MINIKUBE_START) if starter == "minikube" else "invoke cluster.up --datastores")
+    report(tilt)  # one line per problem; exits when the loop cannot run
+    target, why = targets.find()
+    if target is None:
+        raise Exit(f"up: no usable cluster: {why}", code=1)
+    argv, env = loop.command(target, tilt, offline)
+    print(f"up: {target.kind} ({target.context}): {target.plan}", flush=True)
     print(f"up: {' '.join(argv)} (web on http://127.0.0.1:8000, debugpy on 127.0.0.1:5678)", flush=True)
     os.chdir(ROOT)
     os.execvpe(argv[0], argv, env)
 
 
-@task(help={"tilt": "tear down what tilt up deployed", "stop_cluster": "also stop minikube"})
+@task(
+    help={"tilt": "tear down what tilt up deployed", "stop_cluster": "also stop the cluster (minikube or the test one)"}
+)
 def down(c: Context, tilt: bool = False, stop_cluster: bool = False) -> None:
-    """Delete what the dev loop deployed (and, with --stop-cluster, stop minikube)."""
-    report(tilt)
-    with c.cd(str(ROOT)):
-        c.run("tilt down" if tilt else f"skaffold delete --kube-context {PROFILE}")
-        if stop_cluster:
-            c.run(f"minikube stop --profile {PROFILE}")
-    print("down: done")
+    """Delete what the dev loop deployed (and, with --stop-cluster, stop the cluster)."""
+    target, why = targets.find()
+    if target is None:
+        raise Exit(f"down: {why}: nothing to delete", code=1)
+    argv, env = loop.delete_command(target, tilt)
+    subprocess.run(argv, cwd=ROOT, env=env, check=True)
+    if stop_cluster and target.kind == "minikube":
+        c.run(f"minikube stop --profile {minikube.PROFILE}")
+    elif stop_cluster and target.kind == "harness":
+        c.run("invoke cluster.down")
+    print(f"down: removed the dev loop from {target.context}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -11,12 +12,17 @@ from pathlib import Path
 
 from invoke.exceptions import Exit
 
+from tasks.devloop import targets
+from tasks.services.reach import port_open
+
 SKAFFOLD_SCHEMA = "skaffold/v4beta14"  # skaffold.yaml's apiVersion
 MIN_TILT = (0, 33, 0)
 MIN_MINIKUBE = (1, 32, 0)
+LOOP_PORTS = (8000, 5678)  # web and debugpy, forwarded to 127.0.0.1 (README, .vscode/launch.json)
 INSTALL = {
     "docker": "install Docker Engine and start it (sudo apt-get install docker.io && sudo systemctl start docker)",
     "minikube": "install minikube >= 1.32: https://minikube.sigs.k8s.io/docs/start/",
+    "cluster": "install minikube (minikube.sigs.k8s.io/docs/start) or kind, or point kubectl at a local cluster",
     "kubectl": "run ./bin/setup (installs the pinned kubectl into .venv)",
     "skaffold": "install skaffold >= 2.17 (reads skaffold/v4beta14): https://skaffold.dev/docs/install/",
     "tilt": "install tilt >= 0.33: https://docs.tilt.dev/install.html",
@@ -83,14 +89,30 @@ def check_kubectl() -> Finding:
     if kubectl is None:
         return Finding("kubectl", False, f"not found; {INSTALL['kubectl']}")
     _, out = _run(kubectl, "version", "--client")
-    code, context = _run(kubectl, "config", "current-context")
-    if code != 0:
-        where = "no current context (invoke up starts minikube, which sets it)"
-    elif context != "minikube":
-        where = f"context {context!r}; the loop always passes --kube-context minikube"
-    else:
-        where = "context minikube"
-    return Finding("kubectl", True, f"{_dotted(_version(out) or (0, 0, 0))}, {where}")
+    return Finding("kubectl", True, _dotted(_version(out) or (0, 0, 0)))
+
+
+def check_cluster() -> Finding:
+    """Which local cluster the loop will use and how images reach it, or how `up` would start one."""
+    target, why = targets.find()
+    if target is not None and "PATH" in target.env:
+        # The test cluster brings its own skaffold and tilt: look for the tools where the loop will.
+        os.environ["PATH"] = target.env["PATH"]
+    if target is not None:
+        return Finding("cluster", True, f"{target.kind}, context {target.context}: {target.plan}")
+    starter = targets.starter()
+    if starter:
+        return Finding("cluster", True, f"none yet ({why}); invoke up starts {starter}")
+    return Finding("cluster", False, f"{why}, and nothing here can start one; {INSTALL['cluster']}")
+
+
+def check_ports() -> Finding:
+    taken = [port for port in LOOP_PORTS if port_open("127.0.0.1", port)]
+    if taken:
+        ports = " and ".join(f"127.0.0.1:{port}" for port in taken)
+        return Finding("ports", False, f"{ports} in use; the loop forwards web (8000) and debugpy (5678) there: "
+                       "stop what listens (ss -ltnp)")  # fmt: skip
+    return Finding("ports", True, "127.0.0.1:8000 (web) and :5678 (debugpy) are free")
 
 
 def check_skaffold() -> Finding:
@@ -104,13 +126,12 @@ def check_skaffold() -> Finding:
 
 
 def diagnose(tilt: bool = False) -> list[Finding]:
-    """Every tool the loop needs: skaffold by default, tilt with tilt=True."""
-    findings = [
-        check_docker(),
-        check_versioned("minikube", ["minikube", "version", "--short"], MIN_MINIKUBE),
-        check_kubectl(),
-    ]
+    """Every tool the loop needs (skaffold by default, tilt with tilt=True), the cluster, the ports."""
+    findings = [check_cluster(), check_docker(), check_kubectl()]
+    if findings[0].detail.endswith("invoke up starts minikube"):
+        findings.append(check_versioned("minikube", ["minikube", "version", "--short"], MIN_MINIKUBE))
     findings.append(check_versioned("tilt", ["tilt", "version"], MIN_TILT) if tilt else check_skaffold())
+    findings.append(check_ports())
     return findings
 
 

@@ -1,9 +1,12 @@
 """`invoke doctor` and `invoke up` with the real tools this machine has, and fake ones it lacks."""
 
 import os
+import socket
 import stat
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -19,8 +22,21 @@ def fake_tool(directory, name: str, output: str, code: int = 0) -> None:
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
 
 
-def run_invoke(*args: str, path: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": path}
+def isolated(kubeconfig: str = "") -> dict[str, str]:
+    """No test cluster, no kube kit and only the given kubeconfig: the doctor sees just what a test sets up."""
+    tmp_path = Path(tempfile.mkdtemp(prefix="doctor-"))
+    config = tmp_path / "kubeconfig"
+    config.write_text(kubeconfig or "apiVersion: v1\nkind: Config\n")
+    return {
+        "SHIPYARD_CLUSTER_DIR": str(tmp_path / "no-cluster" / "run"),
+        "SHIPYARD_KUBE_DIR": str(tmp_path / "no-kit"),
+        "KUBECONFIG": str(config),
+    }
+
+
+def run_invoke(*args: str, path: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    world = env if env is not None else isolated()
+    env = {**os.environ, **world, "PATH": path}
     return subprocess.run([*INVOKE, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -28,13 +44,15 @@ def lines_for(result, tool: str) -> list[str]:
     return [line for line in result.stdout.splitlines() if line.split(":")[0].endswith(f" {tool}")]
 
 
-def test_without_minikube_and_skaffold_doctor_names_each_with_its_fix(tmp_path):
+def test_without_a_cluster_or_a_way_to_start_one_doctor_names_each_with_its_fix(tmp_path):
     empty = tmp_path / "bin"
     empty.mkdir()
     result = run_invoke("doctor", path=f"{empty}:/usr/bin:/bin")
     assert result.returncode == 1
-    (minikube,) = lines_for(result, "minikube")
-    assert minikube.startswith("FAIL minikube: not found; install minikube")
+    (cluster,) = lines_for(result, "cluster")
+    assert cluster.startswith(
+        "FAIL cluster: no current kubectl context, and nothing here can start one; install minikube"
+    )
     (skaffold,) = lines_for(result, "skaffold")
     assert "install skaffold" in skaffold
     assert "doctor: the dev loop cannot run until" in result.stderr
@@ -44,7 +62,7 @@ def test_without_minikube_and_skaffold_doctor_names_each_with_its_fix(tmp_path):
 def test_up_fails_cleanly_with_the_doctors_lines(tmp_path):
     result = run_invoke("up", path=f"{tmp_path}:/usr/bin:/bin")
     assert result.returncode == 1
-    assert lines_for(result, "minikube")[0].startswith("FAIL")
+    assert lines_for(result, "cluster")[0].startswith("FAIL")
     assert "Traceback" not in result.stdout + result.stderr
 
 
@@ -77,3 +95,43 @@ def test_with_every_tool_present_doctor_passes(tmp_path):
     assert lines_for(result, "docker")[0].startswith("ok   docker: engine")
     assert lines_for(result, "minikube") == ["ok   minikube: 1.34.0"]
     assert result.stdout.strip().endswith("doctor: ready for the dev loop")
+
+
+def kubeconfig_for(context: str) -> str:
+    # A cluster that refuses connections at once: the doctor classifies it by name and KEP-1755 alone.
+    return f"""apiVersion: v1
+kind: Config
+clusters: [{{name: c, cluster: {{server: "https://127.0.0.1:1"}}}}]
+users: [{{name: u, user: {{token: x}}}}]
+contexts: [{{name: {context}, context: {{cluster: c, user: u}}}}]
+current-context: {context}
+"""
+
+
+@pytest.mark.parametrize(
+    ("context", "expected"),
+    [
+        ("kind-dev", "ok   cluster: kind, context kind-dev: loads each image into the nodes (kind load)"),
+        ("k3d-dev", "ok   cluster: k3d, context k3d-dev: loads each image into the nodes (k3d image import)"),
+        ("docker-desktop", "ok   cluster: docker-desktop, context docker-desktop: builds into Docker Desktop's engine"),
+        ("minikube", "ok   cluster: minikube, context minikube: builds into minikube's own Docker engine"),
+        ("prod-eu-1", "FAIL cluster: context 'prod-eu-1' is not a local cluster (minikube, kind-*, k3d-*"),
+    ],
+)
+def test_doctor_says_which_cluster_it_found_and_what_the_loop_will_do(tmp_path, context, expected):
+    result = run_invoke("doctor", path=f"{tmp_path}:/usr/bin:/bin", env=isolated(kubeconfig_for(context)))
+    (line,) = lines_for(result, "cluster")
+    assert line.startswith(expected), line
+
+
+def test_a_taken_web_port_is_named(tmp_path):
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            listener.bind(("127.0.0.1", 8000))
+            listener.listen()
+        except OSError:
+            pass  # already taken by something else: the doctor must say so all the same
+        result = run_invoke("doctor", path=f"{tmp_path}:/usr/bin:/bin")
+    (line,) = lines_for(result, "ports")
+    assert line.startswith("FAIL ports: 127.0.0.1:8000 in use; the loop forwards web (8000) and debugpy (5678) there")

@@ -1,0 +1,50 @@
+"""The command line and environment of the dev loop for a target cluster: skaffold dev or tilt up."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+from tasks.devloop import minikube
+from tasks.devloop.targets import Target
+from tasks.image.docker_engine import DockerError, builder
+
+
+def buildkit_path(env: dict[str, str]) -> dict[str, str]:
+    """PATH with a BuildKit-capable docker client first: a client of 23+ without buildx refuses
+    skaffold's BuildKit builds, while Debian's docker.io client (20.10) drives the daemon's own."""
+    try:
+        b = builder()
+    except DockerError:
+        return env  # doctor has said why Docker cannot build
+    client = b.argv[0]
+    if b.argv[1] != "build" or os.path.dirname(client) == "" or shutil.which("docker", path=env.get("PATH")) == client:
+        return env
+    return {**env, "PATH": os.pathsep.join([os.path.dirname(client), env.get("PATH", "")])}
+
+
+def command(target: Target, tilt: bool, offline: bool) -> tuple[list[str], dict[str, str]]:
+    """argv and environment for `skaffold dev` (or `tilt up`) against TARGET."""
+    env = {**os.environ, **target.env, "SKAFFOLD_UPDATE_CHECK": "false"}
+    if target.kind == "minikube":
+        env.update(minikube.minikube_docker_env())  # build into minikube's Docker: nothing is pushed
+    env = buildkit_path(env)
+    if tilt:
+        # Tilt reads the registry from the cluster (KEP-1755) and trusts local contexts itself.
+        return ["tilt", "up", "--context", target.context, *(["--", "--offline"] if offline else [])], env
+    argv = [
+        "skaffold",
+        "dev",
+        "--port-forward",
+        *target.skaffold_args(),
+        *(["--profile", "offline"] if offline else []),
+    ]
+    return argv, env
+
+
+def delete_command(target: Target, tilt: bool) -> tuple[list[str], dict[str, str]]:
+    """argv and environment that remove what the loop deployed to TARGET."""
+    env = {**os.environ, **target.env}
+    if tilt:
+        return ["tilt", "down", "--context", target.context], env
+    return ["skaffold", "delete", "--kube-context", target.context], env
