@@ -85,6 +85,20 @@ def create() -> None:
     ip("route", "add", POD_SUBNET, "dev", BRIDGE, "table", str(RT_TABLE))
     ip("route", "add", "unreachable", "default", "table", str(RT_TABLE))
     ip("rule", "add", "iif", BRIDGE, "lookup", str(RT_TABLE), "priority", str(RT_TABLE))
+    allow_pod_forwarding()
+
+
+def allow_pod_forwarding() -> None:
+    """Forward pod traffic whatever the FORWARD policy (Docker sets DROP). The CNI firewall plugin
+    allows each pod by its own rule, added and removed per pod; we saw a new web pod left without
+    one, so that nothing it sent (DNS first) was forwarded. Its admin chain, which it runs first,
+    allows the whole pod subnet instead. NetworkPolicy still applies: kube-router's chain comes
+    before CNI-FORWARD in FORWARD, and rejects what no policy allows."""
+    replies = ["-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED"]
+    for rule in (["-s", POD_SUBNET, "-j", "ACCEPT"], ["-d", POD_SUBNET, *replies, "-j", "ACCEPT"]):
+        subprocess.run(["iptables", "-N", "CNI-ADMIN"], capture_output=True, check=False)  # exists: fine
+        if subprocess.run(["iptables", "-C", "CNI-ADMIN", *rule], capture_output=True).returncode != 0:
+            subprocess.run(["iptables", "-A", "CNI-ADMIN", *rule], capture_output=True, check=True)
 
 
 def remove() -> None:
