@@ -1,14 +1,17 @@
 """Liveness (/healthz) and readiness (/readyz), answered before any other middleware.
 
 Liveness touches nothing outside the process, so a database outage never restarts web.
-Readiness checks PostgreSQL and Redis, so a pod that cannot serve leaves the Service.
+Readiness checks PostgreSQL and Redis, so a pod that cannot serve leaves the Service, and
+that the schema has every migration this code knows: web and the migrate Job start together
+(skaffold applies them at once), and web must not take traffic on an old schema.
 """
 
 from collections.abc import Callable
 
 import redis
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
+from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 _redis_client: redis.Redis | None = None
@@ -41,11 +44,28 @@ def redis_ok() -> bool:
         return False
 
 
+_migrated = False
+
+
+def migrations_ok() -> bool:
+    """True once the schema has every migration this code knows; after that it is not asked again."""
+    global _migrated
+    if not _migrated:
+        try:
+            executor = MigrationExecutor(connections["default"])
+            _migrated = not executor.migration_plan(executor.loader.graph.leaf_nodes())
+        except DatabaseError:
+            return False
+    return _migrated
+
+
 CHECKS: dict[str, Callable[[], bool]] = {"postgres": postgres_ok, "redis": redis_ok}
 
 
 def readiness() -> JsonResponse:
     failing = [name for name, check in CHECKS.items() if not check()]
+    if "postgres" not in failing and not migrations_ok():  # unknowable while PostgreSQL is down
+        failing.append("migrations")
     if failing:
         return JsonResponse({"status": "unavailable", "failing": failing}, status=503)
     return JsonResponse({"status": "ok"})

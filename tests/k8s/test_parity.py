@@ -50,7 +50,7 @@ DEV_VS_PROD = (
     # dev's worker notices a reload faster (k8s/overlays/dev/worker-command.yaml).
     | fields("configmap/app-config", "data.CELERY_BROKER_POLLING_INTERVAL")
     # dev reaches web through a node port, prod through its Ingress.
-    | fields("service/web", "spec.type", "spec.ports[http].nodePort")
+    | fields("service/web", "spec.type")
 )
 ONLY_IN_DEV = {
     "statefulset/postgres",
@@ -123,6 +123,6 @@ def test_a_new_drift_shows_up_as_its_own_field():
 
 def test_the_report_names_both_values_and_absence():
     text = format_report(compare("dev", rendered("dev"), "prod", rendered("prod")))
-    assert f'  {CONTAINERS}[web].command: dev=["sh", "-c", "exec python ${{DEBUGPY:+-m debugpy' in text
+    assert f'  {CONTAINERS}[web].command: dev=["sh", "-c", "python manage.py wait_for_db --timeout 240 && exec' in text
     assert f"  spec.replicas: dev=1 prod={ABSENT}" in text
     assert text.splitlines()[0] == "parity: dev vs prod"

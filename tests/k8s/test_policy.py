@@ -256,9 +256,8 @@ def test_dev_turns_debug_on_and_nothing_else_does(overlay, objects):
 def test_dev_reaches_web_through_a_node_port():
     service = one(rendered("dev"), "Service", "web")["spec"]
     assert service["type"] == "NodePort"
-    assert service["ports"] == [
-        {"name": "http", "port": 80, "protocol": "TCP", "targetPort": "http", "nodePort": 30080}
-    ]
+    # No fixed nodePort: two namespaces running dev on one cluster would clash over it.
+    assert service["ports"] == [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": "http"}]
 
 
 def test_dev_runs_postgres_and_redis_in_the_cluster():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import yaml
 
@@ -23,9 +25,16 @@ def test_is_schema_valid(version):
     assert schema.validate(MANIFEST.read_text(), version, 1) == []
 
 
-def test_is_locked_down_at_pod_level():
-    """skaffold replaces the containers, so only pod-level settings can hold."""
+def test_is_locked_down_as_podsecurity_restricted_requires():
+    """Pod level here; the container's settings reach the cluster through skaffold's overrides."""
     t = PodTemplate(verify_job())
+    (container,) = t.containers()
+    assert container["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+    }
+    assert container["resources"]["limits"]["memory"]
     assert t.spec["securityContext"] == {
         "runAsNonRoot": True,
         "runAsUser": 10001,
@@ -46,10 +55,14 @@ def test_its_pods_carry_the_labels_the_network_policy_selects(overlay, objects):
 
 def test_agrees_with_skaffold_yaml():
     check = skaffold_verify()
-    assert check["executionMode"]["kubernetesCluster"]["jobManifestPath"] == str(MANIFEST.relative_to(ROOT))
+    cluster = check["executionMode"]["kubernetesCluster"]
+    assert cluster["jobManifestPath"] == str(MANIFEST.relative_to(ROOT))
     (container,) = PodTemplate(verify_job()).containers()
     assert (container["name"], container["image"], container["command"]) == (
         check["container"]["name"],
         check["container"]["image"],
         check["container"]["command"],
     )
+    # skaffold swaps the manifest's container for check["container"], then merges `overrides`
+    # (RFC 7386: a list is replaced whole), which must put back exactly the manifest's container.
+    assert json.loads(cluster["overrides"]) == {"spec": {"template": {"spec": {"containers": [container]}}}}

@@ -27,5 +27,20 @@ def test_readiness_names_each_failing_dependency(client, monkeypatch):
     assert response.json() == {"status": "unavailable", "failing": ["redis"]}
 
 
+def test_readiness_fails_until_the_schema_has_every_migration(client, monkeypatch):
+    from config import health
+
+    # As in a fresh namespace: web is up before the migrate Job has finished.
+    monkeypatch.setattr(health, "_migrated", False)
+    monkeypatch.setattr(health.MigrationExecutor, "migration_plan", lambda self, targets: [("analysis", "0001")])
+    response = client.get("/readyz", HTTP_HOST="10.1.2.3:8000")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "failing": ["migrations"]}
+    monkeypatch.undo()  # the migrations ran: ready, and the answer is kept
+    monkeypatch.setattr(health, "_migrated", False)
+    assert client.get("/readyz", HTTP_HOST="10.1.2.3:8000").status_code == 200
+    assert health._migrated is True
+
+
 def test_other_paths_still_validate_the_host(client):
     assert client.get("/api/jobs", HTTP_HOST="evil.example").status_code == 400

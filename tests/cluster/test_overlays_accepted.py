@@ -1,0 +1,46 @@
+"""staging and prod are accepted by a real API server (server-side dry run), with their out-of-band
+Secrets created exactly as k8s/README.md says."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from tasks.cluster.client import env, kubectl
+from tasks.k8s import kustomize
+from tasks.paths import ROOT
+from tests.cluster.commands import delete_namespace, namespace
+
+pytestmark = pytest.mark.cluster
+
+
+def readme_secret_commands(ns: str) -> str:
+    """The shell block of k8s/README.md's "Secrets" section, for namespace NS."""
+    section = (ROOT / "k8s" / "README.md").read_text().split("## Secrets", 1)[1]
+    (block,) = re.findall(r"```sh\n(.*?)```", section.split("\n## ", 1)[0], flags=re.S)
+    assert "--namespace shipyard" in block
+    return block.replace("--namespace shipyard", f"--namespace {ns}")
+
+
+@pytest.mark.parametrize("overlay", ["staging", "prod"])
+def test_the_api_server_accepts_the_overlay_with_its_secrets_made_as_documented(cluster, overlay, tmp_path):
+    ns = namespace(cluster, overlay, {"pod-security.kubernetes.io/enforce": "restricted"})
+    try:
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+             "-subj", "/CN=app.example.com", "-keyout", "tls.key", "-out", "tls.crt"],
+            cwd=tmp_path, check=True, capture_output=True,
+        )  # fmt: skip
+        made = subprocess.run(["bash", "-euo", "pipefail", "-c", readme_secret_commands(ns)], cwd=tmp_path,
+                              env=env(cluster), capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert made.returncode == 0, made.stderr
+        kubectl(cluster, "-n", ns, "get", "secret", "app-secrets", "web-tls")
+        applied = kubectl(cluster, "-n", ns, "apply", "--dry-run=server", "-f", "-",
+                          input=kustomize.render_yaml(overlay), check=False)  # fmt: skip
+        assert applied.returncode == 0, applied.stderr
+        lines = applied.stdout.splitlines()
+        assert len(lines) == len(kustomize.render(overlay)) and all("(server dry run)" in line for line in lines)
+    finally:
+        delete_namespace(cluster, ns)

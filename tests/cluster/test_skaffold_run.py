@@ -1,0 +1,140 @@
+"""`skaffold run` of the dev overlay into a PodSecurity-restricted namespace, on the real cluster.
+
+One deploy for the module: every workload Ready, the migrate Job Complete, skaffold's own
+`verify` passing, a job submitted through web's Service done by the worker and stored in the
+in-cluster PostgreSQL, and the NetworkPolicies enforced around the data stores.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+import subprocess
+
+import pytest
+
+from tasks.cluster.client import Cluster, env, kubectl
+from tasks.image.debian_base import ensure_base
+from tests.cluster.commands import delete_namespace
+from tests.cluster.loop import job_done, pods, port_forward, post_job, restricted_namespace, scratch_copy
+
+pytestmark = [pytest.mark.cluster, pytest.mark.docker, pytest.mark.slow]
+WORKLOADS = ("web", "worker", "beat")
+
+
+class Deployed:
+    def __init__(self, cluster: Cluster, copy, namespace: str, builds):
+        self.cluster, self.copy, self.namespace, self.builds = cluster, copy, namespace, builds
+
+    def kubectl(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
+        return kubectl(self.cluster, "-n", self.namespace, *args, **kwargs)
+
+    def skaffold(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+        # The debootstrap base: nothing is pulled from a registry (skaffold.yaml, profile offline).
+        argv = ["skaffold", *args, "--profile", "offline", "--namespace", self.namespace]
+        return subprocess.run(argv, cwd=self.copy, env=env(self.cluster), capture_output=True, text=True,
+                              timeout=timeout)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def deployed(harness, tmp_path_factory):
+    cluster = harness.ensure()
+    ensure_base(log=lambda _line: None)
+    copy = scratch_copy(tmp_path_factory.mktemp("skaffold-run"))
+    ns = restricted_namespace(cluster, "run")
+    stack = Deployed(cluster, copy, ns, copy.parent / "build.json")
+    result = stack.skaffold("run")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    # What verify is given: the image `run` built, found again in skaffold's cache.
+    built = stack.skaffold("build", "--file-output", str(stack.builds))
+    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
+    yield stack
+    delete_namespace(cluster, ns)
+
+
+def test_every_workload_is_ready_and_migrations_completed(deployed):
+    for kind in ("deployment", "statefulset"):
+        ready = deployed.kubectl("get", kind, "-o", "json")
+        for item in json.loads(ready.stdout)["items"]:
+            status = item["status"]
+            assert status.get("readyReplicas") == item["spec"]["replicas"], (kind, item["metadata"]["name"], status)
+    # web is Ready only once the schema is migrated; the Job's pod may still be exiting.
+    deployed.kubectl("wait", "--for=condition=complete", "job/migrate", "--timeout=120s")
+    job = json.loads(deployed.kubectl("get", "job", "migrate", "-o", "json").stdout)
+    assert job["status"].get("succeeded") == 1, job["status"]
+    assert job["status"].get("failed", 0) == 0  # the first pod waited for PostgreSQL instead of failing
+    waited = deployed.kubectl("logs", "job/migrate", "-c", "wait-for-db").stdout
+    assert "the database at postgres:5432 is ready" in waited
+
+
+def test_the_namespace_enforces_podsecurity_restricted(deployed):
+    labels = json.loads(deployed.kubectl("get", "namespace", deployed.namespace, "-o", "json").stdout)
+    assert labels["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def test_skaffolds_verify_passes_in_the_cluster(deployed):
+    result = deployed.skaffold("verify", "--build-artifacts", str(deployed.builds), timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def test_a_job_through_webs_service_is_done_by_the_worker_and_stored(deployed, tmp_path):
+    forward, base = port_forward(deployed.cluster, deployed.namespace, "service/web", 80, tmp_path / "pf.log")
+    try:
+        text = "through the cluster " + "".join(random.choices(string.ascii_lowercase, k=8))
+        job = post_job(base, text)
+        try:
+            done = job_done(base, job["id"])
+        except AssertionError as error:
+            logs = deployed.kubectl("logs", "deployment/worker", "-c", "worker", "--tail", "40", check=False)
+            raise AssertionError(f"{error}\nworker log:\n{logs.stdout}{logs.stderr}") from None
+    finally:
+        forward.stop()
+    assert done["result"]["words"] == len(text.split())
+    query = f"SELECT status, attempts FROM analysis_job WHERE id = '{job['id']}'"
+    row = deployed.kubectl("exec", "postgres-0", "--", "psql", "-U", "shipyard", "-d", "shipyard", "-tAc", query)
+    assert row.stdout.strip() == "done|1"
+
+
+def probe(deployed: Deployed, labels: dict[str, str], target: str, name: str) -> str:
+    """A busybox pod with these labels tries DNS and a TCP connect; its one-line verdict."""
+    script = (
+        f"nslookup {target}.{deployed.namespace}.svc.cluster.local >/dev/null 2>&1 && echo dns-ok || echo dns-fail; "
+        f"timeout 5 nc -w 2 {target} {dict(postgres=5432, redis=6379)[target]} </dev/null 2>/dev/null "
+        "&& echo connect-ok || echo connect-fail"
+    )
+    pod = {
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "restartPolicy": "Never",
+            "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "seccompProfile": {"type": "RuntimeDefault"}},
+            "containers": [{
+                "name": "probe", "image": "busybox:1.35", "command": ["sh", "-c", f"sleep 3; {script}"],
+                "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+            }],
+        },
+    }  # fmt: skip
+    deployed.kubectl("apply", "-f", "-", input=json.dumps(pod))
+    deployed.kubectl("wait", f"pod/{name}", "--for=jsonpath={.status.phase}=Succeeded", "--timeout=90s")
+    return " ".join(deployed.kubectl("logs", name).stdout.split())
+
+
+@pytest.mark.parametrize("target", ["postgres", "redis"])
+def test_a_pod_without_the_apps_labels_cannot_reach_the_data_stores(deployed, target):
+    assert probe(deployed, {"run": "intruder"}, target, f"intruder-{target}") == "dns-ok connect-fail"
+
+
+@pytest.mark.parametrize("target", ["postgres", "redis"])
+def test_a_pod_with_the_apps_labels_can(deployed, target):
+    labels = {"app.kubernetes.io/name": "shipyard", "app.kubernetes.io/part-of": "shipyard",
+              "app.kubernetes.io/component": "worker"}  # fmt: skip
+    assert probe(deployed, labels, target, f"app-{target}") == "dns-ok connect-ok"
+
+
+@pytest.mark.parametrize("component", WORKLOADS)
+def test_web_worker_and_beat_reach_postgres_and_redis(deployed, component):
+    (pod,) = pods(deployed.cluster, deployed.namespace, component)
+    check = "import socket; [socket.create_connection((h, p), timeout=5).close() for h, p in (('postgres', 5432), ('redis', 6379))]; print('ok')"  # noqa: E501
+    result = deployed.kubectl("exec", pod["metadata"]["name"], "-c", component, "--", "python", "-c", check)
+    assert result.stdout.strip() == "ok"
