@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import uuid
 
 from tasks.cluster.client import Cluster, kubectl
@@ -67,15 +66,3 @@ def wait_ready(cluster: Cluster, ns: str, *pods: str, timeout: int = 90) -> None
 
 def exec_in(cluster: Cluster, ns: str, pod: str, *argv: str, timeout: float = 30) -> subprocess.CompletedProcess:
     return kubectl(cluster, "-n", ns, "exec", pod, "--", *argv, timeout=timeout, check=False)
-
-
-def eventually(what: str, condition, timeout: float, interval: float = 0.5):
-    """Poll until condition() is truthy; fail naming `what` (and the last value) after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {value!r})")
-        time.sleep(interval)

@@ -8,7 +8,8 @@ import json
 import pytest
 
 from tasks.cluster.client import kubectl
-from tests.cluster.commands import apply, busybox, delete_namespace, eventually, exec_in, namespace, wait_ready
+from tests.cluster.commands import apply, busybox, delete_namespace, exec_in, namespace, wait_ready
+from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.cluster
 
@@ -33,7 +34,7 @@ def test_a_network_policy_blocks_a_client_it_does_not_allow(cluster, ns):
     def fetch(client: str) -> str:  # busybox's `wget -T` segfaults: timeout(1) bounds the request
         return exec_in(cluster, ns, client, "timeout", "3", "wget", "-qO-", "http://server").stdout.strip()
 
-    assert eventually("the denied client to reach the server before any policy", lambda: fetch("denied"), 30) == "np-ok"
+    assert wait_until("the denied client to reach the server before any policy", lambda: fetch("denied"), 30) == "np-ok"
     policy = {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
@@ -42,7 +43,7 @@ def test_a_network_policy_blocks_a_client_it_does_not_allow(cluster, ns):
                  "ingress": [{"from": [{"podSelector": {"matchLabels": {"role": "allowed"}}}]}]},
     }  # fmt: skip
     apply(cluster, policy)
-    eventually("the policy to block the denied client", lambda: fetch("denied") == "", 30)
+    wait_until("the policy to block the denied client", lambda: fetch("denied") == "", 30)
     assert fetch("allowed") == "np-ok"
 
 

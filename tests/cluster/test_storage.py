@@ -9,7 +9,8 @@ import json
 import pytest
 
 from tasks.cluster.client import kubectl
-from tests.cluster.commands import apply, busybox, delete_namespace, eventually, namespace
+from tests.cluster.commands import apply, busybox, delete_namespace, namespace
+from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.cluster
 
@@ -37,7 +38,7 @@ def test_a_claim_of_the_default_class_is_writable_by_uid_10001(cluster, restrict
     def phase() -> str:
         return kubectl(cluster, "-n", restricted, "get", "pod", "writer", "-o", "jsonpath={.status.phase}").stdout
 
-    assert eventually("the writer pod to finish", lambda: phase() in ("Succeeded", "Failed") and phase(), 90) == (
+    assert wait_until("the writer pod to finish", lambda: phase() in ("Succeeded", "Failed") and phase(), 90) == (
         "Succeeded"
     ), kubectl(cluster, "-n", restricted, "logs", "writer", check=False).stdout
     assert kubectl(cluster, "-n", restricted, "logs", "writer").stdout.split() == ["10001"]
@@ -54,6 +55,6 @@ def test_a_claim_of_the_default_class_is_writable_by_uid_10001(cluster, restrict
     def gone() -> bool:
         return kubectl(cluster, "get", "pv", volume, "--ignore-not-found", "-o", "name").stdout == ""
 
-    eventually(f"volume {volume} to be deleted", gone, 60)
+    wait_until(f"volume {volume} to be deleted", gone, 60)
     if cluster.kind == "kit":
         assert not [p for p in (cluster.run_dir / "volumes").iterdir() if restricted in p.name]

@@ -81,14 +81,14 @@ class Process:
 
 
 def wait_until(what: str, condition: Callable[[], object], timeout: float, interval: float = 0.1) -> object:
-    """Poll until condition() is truthy; fail naming `what` after `timeout` seconds."""
+    """Poll until condition() is truthy; fail naming `what` (and the last value) after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {value!r})")
         time.sleep(interval)
 
 
