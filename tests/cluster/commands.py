@@ -33,6 +33,11 @@ def namespace(cluster: Cluster, prefix: str, labels: dict[str, str] | None = Non
     return name
 
 
+def restricted_namespace(cluster: Cluster, prefix: str) -> str:
+    """A fresh namespace where PodSecurity enforces `restricted`, as a careful platform team would."""
+    return namespace(cluster, prefix, {"pod-security.kubernetes.io/enforce": "restricted"})
+
+
 def delete_namespace(cluster: Cluster, name: str) -> None:
     kubectl(cluster, "delete", "namespace", name, "--wait=false", "--ignore-not-found", check=False)
 

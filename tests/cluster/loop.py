@@ -73,13 +73,6 @@ def job_done(base: str, job_id: str, timeout: float = 60) -> dict[str, Any]:
     )
 
 
-def restricted_namespace(cluster: Cluster, prefix: str) -> str:
-    """A fresh namespace where PodSecurity enforces `restricted`, as a careful platform team would."""
-    from tests.cluster.commands import namespace
-
-    return namespace(cluster, prefix, {"pod-security.kubernetes.io/enforce": "restricted"})
-
-
 def pods(cluster: Cluster, ns: str, component: str) -> list[dict[str, Any]]:
     out = kubectl(cluster, "-n", ns, "get", "pods", "-l", f"app.kubernetes.io/component={component}", "-o", "json")
     # Only the workload's own pods (owned by its ReplicaSet or Job), never a test's probe pods.

@@ -11,7 +11,7 @@ import pytest
 from tasks.cluster.client import env, kubectl
 from tasks.k8s import kustomize
 from tasks.paths import ROOT
-from tests.cluster.commands import delete_namespace, namespace
+from tests.cluster.commands import delete_namespace, restricted_namespace
 
 pytestmark = pytest.mark.cluster
 
@@ -26,7 +26,7 @@ def readme_secret_commands(ns: str) -> str:
 
 @pytest.mark.parametrize("overlay", ["staging", "prod"])
 def test_the_api_server_accepts_the_overlay_with_its_secrets_made_as_documented(cluster, overlay, tmp_path):
-    ns = namespace(cluster, overlay, {"pod-security.kubernetes.io/enforce": "restricted"})
+    ns = restricted_namespace(cluster, overlay)
     try:
         subprocess.run(
             ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",

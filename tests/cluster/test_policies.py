@@ -8,7 +8,14 @@ import json
 import pytest
 
 from tasks.cluster.client import kubectl
-from tests.cluster.commands import apply, busybox, delete_namespace, exec_in, namespace, wait_ready
+from tests.cluster.commands import (
+    apply,
+    busybox,
+    delete_namespace,
+    exec_in,
+    restricted_namespace,
+    wait_ready,
+)
 from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.cluster
@@ -16,7 +23,7 @@ pytestmark = pytest.mark.cluster
 
 @pytest.fixture
 def ns(cluster):
-    name = namespace(cluster, "harness-policy", {"pod-security.kubernetes.io/enforce": "restricted"})
+    name = restricted_namespace(cluster, "harness-policy")
     yield name
     delete_namespace(cluster, name)
 

@@ -16,8 +16,8 @@ import pytest
 
 from tasks.cluster.client import Cluster, env, kubectl
 from tasks.image.debian_base import ensure_base
-from tests.cluster.commands import delete_namespace
-from tests.cluster.loop import job_done, pods, port_forward, post_job, restricted_namespace, scratch_copy
+from tests.cluster.commands import delete_namespace, restricted_namespace
+from tests.cluster.loop import job_done, pods, port_forward, post_job, scratch_copy
 
 pytestmark = [pytest.mark.cluster, pytest.mark.docker, pytest.mark.slow]
 WORKLOADS = ("web", "worker", "beat")

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from tasks.cluster.client import kubectl
-from tests.cluster.commands import apply, busybox, delete_namespace, namespace
+from tests.cluster.commands import apply, busybox, delete_namespace, restricted_namespace
 from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.cluster
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.cluster
 
 @pytest.fixture
 def restricted(cluster):
-    ns = namespace(cluster, "harness-storage", {"pod-security.kubernetes.io/enforce": "restricted"})
+    ns = restricted_namespace(cluster, "harness-storage")
     yield ns
     delete_namespace(cluster, ns)
 
