@@ -26,12 +26,12 @@ def emit(text: str) -> None:
 
 
 @contextmanager
-def exits_on(*errors: type[BaseException], prefix: str = "") -> Iterator[None]:
+def exits_on(*errors: type[BaseException]) -> Iterator[None]:
     """Turn the expected errors of a library call into invoke's one-line, non-zero exit."""
     try:
         yield
     except errors as error:
-        raise Exit(f"{prefix}{error}", code=2) from None
+        raise Exit(str(error), code=2) from None
 
 
 def help_even_for_positionals(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -42,9 +42,8 @@ def failed_checks(reports: list[dict], names: dict[str, str]) -> list[str]:
 def failures(root: Path = kustomize.K8S_ROOT) -> list[str]:
     """The failed checks over every overlay (rendered into a scratch folder) and the Dockerfile."""
     with tempfile.TemporaryDirectory(prefix="checkov-") as scratch:
-        names, targets = {}, []
+        names: dict[str, str] = {}
         for overlay in kustomize.overlays(root):
-            rendered = Path(scratch) / f"{overlay}.yaml"
-            rendered.write_text(kustomize.render_yaml(overlay, root))
-            names[rendered.name], targets = f"k8s/overlays/{overlay}", [*targets, rendered]
-        return failed_checks(scan([*targets, ROOT / "Dockerfile"]), names)
+            (Path(scratch) / f"{overlay}.yaml").write_text(kustomize.render_yaml(overlay, root))
+            names[f"{overlay}.yaml"] = f"k8s/overlays/{overlay}"
+        return failed_checks(scan([*(Path(scratch) / name for name in names), ROOT / "Dockerfile"]), names)

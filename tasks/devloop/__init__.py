@@ -7,6 +7,7 @@ import subprocess
 
 from invoke import Context, Exit, task
 
+from tasks import cluster
 from tasks.devloop import loop, minikube, targets
 from tasks.devloop.diagnosis import report
 from tasks.paths import ROOT
@@ -27,15 +28,17 @@ def doctor(c: Context, tilt: bool = False) -> None:
 def up(c: Context, tilt: bool = False, offline: bool = False) -> None:
     """Find (or start) a local cluster, then the dev loop: skaffold dev (or tilt up)."""
     target, why = targets.find()
-    starter = targets.starter()
-    if target is None and starter:
+    starter = "" if target else targets.starter()
+    if starter:
         # First the cluster: the test cluster brings the skaffold and tilt the doctor looks for.
         print(f"up: {why}; starting {starter}", flush=True)
-        c.run(" ".join(minikube.MINIKUBE_START) if starter == "minikube" else "invoke cluster.up --datastores")
-    report(tilt)  # one line per problem; exits when the loop cannot run
-    target, why = targets.find()
+        if starter == "minikube":
+            c.run(" ".join(minikube.MINIKUBE_START))
+        else:
+            cluster.up(c, datastores=True)
+    target = report(tilt)  # one line per problem; exits when the loop cannot run
     if target is None:
-        raise Exit(f"up: no usable cluster: {why}", code=1)
+        raise Exit(f"up: {starter} started, but kubectl does not reach it as a local cluster", code=1)
     argv, env = loop.command(target, tilt, offline)
     print(f"up: {target.kind} ({target.context}): {target.plan}", flush=True)
     print(f"up: {' '.join(argv)} (web on http://127.0.0.1:8000, debugpy on 127.0.0.1:5678)", flush=True)
@@ -56,5 +59,5 @@ def down(c: Context, tilt: bool = False, stop_cluster: bool = False) -> None:
     if stop_cluster and target.kind == "minikube":
         c.run(f"minikube stop --profile {minikube.PROFILE}")
     elif stop_cluster and target.kind == "harness":
-        c.run("invoke cluster.down")
+        cluster.down(c)
     print(f"down: removed the dev loop from {target.context}")

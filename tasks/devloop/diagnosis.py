@@ -92,15 +92,10 @@ def check_kubectl() -> Finding:
     return Finding("kubectl", True, _dotted(_version(out) or (0, 0, 0)))
 
 
-def check_cluster() -> Finding:
+def check_cluster(target: targets.Target | None, why: str, starter: str) -> Finding:
     """Which local cluster the loop will use and how images reach it, or how `up` would start one."""
-    target, why = targets.find()
-    if target is not None and "PATH" in target.env:
-        # The test cluster brings its own skaffold and tilt: look for the tools where the loop will.
-        os.environ["PATH"] = target.env["PATH"]
     if target is not None:
         return Finding("cluster", True, f"{target.kind}, context {target.context}: {target.plan}")
-    starter = targets.starter()
     if starter:
         return Finding("cluster", True, f"none yet ({why}); invoke up starts {starter}")
     return Finding("cluster", False, f"{why}, and nothing here can start one; {INSTALL['cluster']}")
@@ -125,19 +120,25 @@ def check_skaffold() -> Finding:
     return Finding("skaffold", True, f"{version} (reads {SKAFFOLD_SCHEMA})")
 
 
-def diagnose(tilt: bool = False) -> list[Finding]:
-    """Every tool the loop needs (skaffold by default, tilt with tilt=True), the cluster, the ports."""
-    findings = [check_cluster(), check_docker(), check_kubectl()]
-    if findings[0].detail.endswith("invoke up starts minikube"):
+def diagnose(tilt: bool = False) -> tuple[list[Finding], targets.Target | None]:
+    """Every tool the loop needs (skaffold by default, tilt with tilt=True), the cluster, the ports;
+    and the cluster the loop will use, if there is one."""
+    target, why = targets.find()
+    starter = "" if target else targets.starter()
+    if target is not None and "PATH" in target.env:
+        # The test cluster brings its own skaffold and tilt: look for the tools where the loop will.
+        os.environ["PATH"] = target.env["PATH"]
+    findings = [check_cluster(target, why, starter), check_docker(), check_kubectl()]
+    if starter == "minikube":
         findings.append(check_versioned("minikube", ["minikube", "version", "--short"], MIN_MINIKUBE))
     findings.append(check_versioned("tilt", ["tilt", "version"], MIN_TILT) if tilt else check_skaffold())
     findings.append(check_ports())
-    return findings
+    return findings, target
 
 
-def report(tilt: bool = False) -> None:
-    """Print the doctor's lines; exit non-zero when the loop cannot run."""
-    findings = diagnose(tilt=tilt)
+def report(tilt: bool = False) -> targets.Target | None:
+    """Print the doctor's lines; exit non-zero when the loop cannot run. The cluster the loop will use."""
+    findings, target = diagnose(tilt=tilt)
     for finding in findings:
         print(finding.line())
     failed = [f.tool for f in findings if not f.ok]
@@ -147,3 +148,4 @@ def report(tilt: bool = False) -> None:
             code=1,
         )
     print("doctor: ready for the dev loop")
+    return target

@@ -35,7 +35,9 @@ def command(target: Target, tilt: bool, offline: bool) -> tuple[list[str], dict[
     argv = [
         "skaffold",
         "dev",
-        "--port-forward",
+        # Only skaffold.yaml's forwards (web 8000, debugpy 5678): bare --port-forward also
+        # forwards every Service, PostgreSQL and Redis included, to ports of its choosing.
+        "--port-forward=user",
         *target.skaffold_args(),
         *(["--profile", "offline"] if offline else []),
     ]

@@ -67,16 +67,16 @@ def advertised_registry(context: str, env: dict[str, str] | None = None) -> str:
 
 def of_context(context: str) -> Target | None:
     """The target a kubeconfig context names, or None when it is no local cluster we recognise."""
-    registry = advertised_registry(context)
     if context == "minikube":
         return Target("minikube", context, "builds into minikube's own Docker engine; nothing is pushed")
+    if context == "docker-desktop":
+        return Target("docker-desktop", context, "builds into Docker Desktop's engine; nothing is pushed")
+    registry = advertised_registry(context)
     for prefix, kind, loads in (("kind-", "kind", "kind load"), ("k3d-", "k3d", "k3d image import")):
         if context.startswith(prefix):
             if registry:
                 return Target(kind, context, f"pushes to its local registry {registry} (KEP-1755)", registry)
             return Target(kind, context, f"loads each image into the nodes ({loads}); nothing is pushed")
-    if context == "docker-desktop":
-        return Target("docker-desktop", context, "builds into Docker Desktop's engine; nothing is pushed")
     if registry:
         return Target("registry", context, f"pushes to its local registry {registry} (KEP-1755)", registry)
     return None
