@@ -28,6 +28,7 @@ def test_deploys_the_dev_overlay_and_only_to_local_clusters(tilt):
     assert tilt.named("allow_k8s_contexts")[0]["contexts"] == ["minikube", "shipyard-test"]
     assert tilt.named("version_settings")[0]["check_updates"] is False
     assert tilt.named("analytics_settings")[0]["enable"] is False
+    assert tilt.named("secret_settings")[0]["disable_scrub"] is True  # dev's Secrets are placeholders
 
 
 def test_every_workload_of_the_overlay_is_a_labelled_resource(tilt):
@@ -38,16 +39,36 @@ def test_every_workload_of_the_overlay_is_a_labelled_resource(tilt):
 
 def test_web_and_worker_wait_for_migrations_and_migrations_for_postgres(tilt):
     assert tilt.resource("migrate")["resource_deps"] == ["postgres"]
+    # A code edit must not rebuild and replace the finished Job: it runs at `tilt up`, then on a trigger.
+    assert tilt.resource("migrate")["trigger_mode"] == "manual"
     for workload in ("web", "worker", "beat"):
         assert {"migrate", "redis"} <= set(tilt.resource(workload)["resource_deps"])
     assert set(workloads(tilt)) >= {"postgres", "redis", "migrate"}
 
 
-def test_web_forwards_http_and_debugpy_and_links_the_admin(tilt):
+def test_web_forwards_http_and_links_the_admin(tilt):
     web = tilt.resource("web")
     forwards = {(f["local_port"], f["container_port"]) for f in web["port_forwards"]}
-    assert forwards == {(8000, 8000), (5678, 5678)}
+    assert forwards == {(8000, 8000)}
     assert [link["url"] for link in web["links"]] == ["http://localhost:8000/admin/"]
+    (k8s_yaml,) = tilt.named("k8s_yaml")
+    assert k8s_yaml["yaml"]["tilt"] == "kustomize"  # the overlay as it is: no DEBUGPY
+
+
+def web_env(objects: list[dict]) -> list[dict]:
+    (web,) = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "web"]
+    (container,) = [c for c in web["spec"]["template"]["spec"]["containers"] if c["name"] == "web"]
+    return container.get("env", [])
+
+
+def test_debug_runs_web_under_debugpy_and_forwards_its_port():
+    tilt = run_tiltfile(debug=True)
+    web = tilt.resource("web")
+    assert {(f["local_port"], f["container_port"]) for f in web["port_forwards"]} == {(8000, 8000), (5678, 5678)}
+    (k8s_yaml,) = tilt.named("k8s_yaml")
+    assert {"name": "DEBUGPY", "value": "1"} in web_env(k8s_yaml["yaml"]["objects"])
+    (kustomize,) = tilt.named("kustomize")
+    assert web_env(kustomize["objects"]) == web_env(k8s_yaml["yaml"]["objects"])[:-1]  # only DEBUGPY added
 
 
 def test_builds_the_dev_target_with_fall_back_then_sync_then_run(tilt):
@@ -81,4 +102,6 @@ def test_unit_tests_run_beside_the_loop_without_holding_it(tilt):
 def test_offline_builds_on_the_debootstrap_base_only_when_asked(tilt):
     (build,) = tilt.named("docker_build")
     assert build["build_args"] == {}
-    assert tilt.flags == {"offline": False}
+    assert tilt.flags == {"offline": False, "debug": False}
+    (offline,) = run_tiltfile(offline=True).named("docker_build")
+    assert offline["build_args"] == {"BASE_IMAGE": "shipyard-base:bookworm"}

@@ -8,6 +8,7 @@ can be checked against the objects it deploys.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import starlark
@@ -50,6 +51,12 @@ def _standins(run: TiltRun) -> dict:
     def kustomize(pathToDir, kustomize_bin=None, flags=[]):
         overlay = pathToDir.rstrip("/").rsplit("/", 1)[-1]
         return record("kustomize", path=pathToDir, objects=render(overlay, ROOT / "k8s"))
+
+    def decode_yaml_stream(yaml):  # only ever given kustomize()'s result here: its objects
+        return copy.deepcopy(yaml["objects"])
+
+    def encode_yaml_stream(objs):
+        return record("encode_yaml_stream", objects=objs)
 
     def k8s_yaml(yaml, allow_duplicates=False):
         return record("k8s_yaml", yaml=yaml)
@@ -103,7 +110,7 @@ def _standins(run: TiltRun) -> dict:
         discovery_strategy="",
     ):
         return record("k8s_resource", workload=workload, port_forwards=port_forwards, resource_deps=resource_deps,
-                      links=links, labels=labels)  # fmt: skip
+                      links=links, labels=labels, trigger_mode=trigger_mode)  # fmt: skip
 
     def port_forward(local_port, container_port=None, name=None, link_path=None, host=None):
         return record("port_forward", local_port=local_port, container_port=container_port or local_port, name=name)
@@ -138,11 +145,14 @@ def _standins(run: TiltRun) -> dict:
     def version_settings(check_updates=True, constraint=""):
         return record("version_settings", check_updates=check_updates)
 
+    def secret_settings(disable_scrub=False):
+        return record("secret_settings", disable_scrub=disable_scrub)
+
     def analytics_settings(enable):
         return record("analytics_settings", enable=enable)
 
     def define_bool(name, args=False, usage=""):
-        run.flags[name] = False
+        run.flags.setdefault(name, False)
         return record("config.define_bool", name=name)
 
     def parse():
@@ -150,21 +160,28 @@ def _standins(run: TiltRun) -> dict:
 
     return {
         "allow_k8s_contexts": allow_k8s_contexts, "kustomize": kustomize, "k8s_yaml": k8s_yaml,
+        "decode_yaml_stream": decode_yaml_stream, "encode_yaml_stream": encode_yaml_stream,
         "docker_build": docker_build, "fall_back_on": fall_back_on, "sync": sync, "run": run_,
         "k8s_resource": k8s_resource, "port_forward": port_forward, "link": link, "local_resource": local_resource,
         "version_settings": version_settings, "analytics_settings": analytics_settings,
+        "secret_settings": secret_settings,
         "_config_define_bool": define_bool, "_config_parse": parse,
     }  # fmt: skip
 
 
-def run_tiltfile(path=ROOT / "Tiltfile") -> TiltRun:
+def run_tiltfile(path=ROOT / "Tiltfile", **flags: bool) -> TiltRun:
+    """Run the Tiltfile as `tilt up -- --FLAG` would for each FLAG given True."""
     run = TiltRun()
+    run.flags.update(flags)
     module = starlark.Module()
     for name, function in _standins(run).items():
         module.add_callable(name, function)
     # Tilt's `config` module, as a struct of the stand-ins above.
     globals_ = starlark.Globals.extended_by([starlark.LibraryExtension.StructType])
-    prelude = "config = struct(define_bool=_config_define_bool, parse=_config_parse)"
+    prelude = (
+        "config = struct(define_bool=_config_define_bool, parse=_config_parse)\n"
+        "TRIGGER_MODE_AUTO = 'auto'\nTRIGGER_MODE_MANUAL = 'manual'"
+    )
     starlark.eval(module, starlark.parse("prelude", prelude, starlark.Dialect.extended()), globals_)
     ast = starlark.parse(str(path), path.read_text(), starlark.Dialect.extended())
     starlark.eval(module, ast, globals_)
