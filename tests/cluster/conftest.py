@@ -12,6 +12,7 @@ import pytest
 from tasks.cluster import client, lifecycle
 from tasks.cluster.client import Cluster
 from tasks.cluster.progress import ClusterError
+from tasks.image.debian_base import ensure_base
 from tests.cluster.commands import cluster_task
 from tests.support.needs import need
 
@@ -39,6 +40,15 @@ class Harness:
         self.up_seconds = float(result.stdout.rsplit("cluster up (", 1)[1].split("s)", 1)[0])
         cluster = client.running()
         assert cluster is not None, f"cluster.up succeeded but no cluster runs:\n{result.stdout}"
+        return cluster
+
+    def ensure_stack(self) -> Cluster:
+        """The cluster, with what the dev overlay runs and skaffold builds on: the PostgreSQL/Redis
+        images in its registry (`invoke cluster.up --datastores`) and the debootstrap base image."""
+        cluster = self.ensure()
+        result = cluster_task("up", "--datastores", timeout=900)
+        assert result.returncode == 0, f"invoke cluster.up --datastores failed:\n{result.stdout}\n{result.stderr}"
+        ensure_base(log=lambda _line: None)
         return cluster
 
     def finish(self) -> None:

@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import urllib.error
 import urllib.request
@@ -20,7 +19,7 @@ from typing import Any
 
 from tasks.cluster.client import Cluster, env, kubectl
 from tasks.paths import ROOT
-from tests.support.processes import wait_until
+from tests.support.processes import free_port, wait_until
 
 
 def scratch_copy(parent: Path) -> Path:
@@ -40,12 +39,6 @@ def scratch_copy(parent: Path) -> Path:
     (copy / ".venv").symlink_to(ROOT / ".venv")  # Tilt's unit-tests resource runs .venv/bin/invoke
     (parent / "shared").symlink_to(ROOT.parent / "shared")
     return copy
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get_json(url: str, timeout: float = 2) -> Any:
@@ -83,12 +76,13 @@ def pods(cluster: Cluster, ns: str, component: str) -> list[dict[str, Any]]:
 class Background:
     """A long-running tool (skaffold dev, tilt up, kubectl port-forward) with its output in a file."""
 
-    def __init__(self, argv: list[str], cwd: Path, cluster: Cluster, log: Path):
+    def __init__(self, argv: list[str], cwd: Path, cluster: Cluster, log: Path, environ: dict[str, str] | None = None):
         self.log = log
         self.handle = open(log, "wb")  # noqa: SIM115 - the process writes to it until stop()
         self.process = subprocess.Popen(
-            argv, cwd=cwd, env=env(cluster), stdout=self.handle, stderr=subprocess.STDOUT, start_new_session=True
-        )
+            argv, cwd=cwd, env=environ or env(cluster), stdout=self.handle, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")

@@ -15,7 +15,6 @@ import subprocess
 import pytest
 
 from tasks.cluster.client import Cluster, env, kubectl
-from tasks.image.debian_base import ensure_base
 from tests.cluster.commands import delete_namespace, restricted_namespace
 from tests.cluster.loop import job_done, pods, port_forward, post_job, scratch_copy
 
@@ -39,8 +38,7 @@ class Deployed:
 
 @pytest.fixture(scope="module")
 def deployed(harness, tmp_path_factory):
-    cluster = harness.ensure()
-    ensure_base(log=lambda _line: None)
+    cluster = harness.ensure_stack()
     copy = scratch_copy(tmp_path_factory.mktemp("skaffold-run"))
     ns = restricted_namespace(cluster, "run")
     stack = Deployed(cluster, copy, ns, copy.parent / "build.json")

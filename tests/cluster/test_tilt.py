@@ -1,0 +1,150 @@
+"""Tilt with the project's Tiltfile on the real cluster: `tilt ci`, then `tilt up` and live updates.
+
+Both run in one scratch copy and one PodSecurity-restricted namespace, in file order: `tilt ci`
+deploys everything and runs the unit-test resource; `tilt up` then takes the same resources
+over, syncs a view edit into the running pod and runs the Tiltfile's `run` step on a change
+to the dev-only lock. Tilt's state (its API server's config) stays in the test's folder.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tasks.bench.reload import view_edit
+from tasks.cluster.client import Cluster, env, kubectl
+from tests.cluster.commands import delete_namespace, restricted_namespace
+from tests.cluster.loop import Background, free_port, get_json, pods, scratch_copy
+from tests.support.processes import wait_until
+
+pytestmark = [pytest.mark.cluster, pytest.mark.docker, pytest.mark.slow]
+WEB_PORT = 8000  # the Tiltfile's forward, as a developer uses it (Tilt reconnects it across reloads)
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+class Tilt:
+    """The scratch copy, namespace and environment every tilt command of the module shares."""
+
+    def __init__(self, cluster: Cluster, copy: Path, namespace: str):
+        self.cluster, self.copy, self.namespace = cluster, copy, namespace
+        self.env = env(cluster) | {"TILT_DEV_DIR": str(copy.parent / "tilt-dev"), "TILT_DISABLE_ANALYTICS": "1"}
+        self.port = free_port()  # Tilt's API server and web UI: never the default 10350 a developer uses
+
+    def flags(self) -> list[str]:
+        return ["--context", self.cluster.context, "--namespace", self.namespace, "--port", str(self.port)]
+
+    def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        return subprocess.run(["tilt", *args], cwd=self.copy, env=self.env, capture_output=True, text=True,
+                              timeout=timeout)  # fmt: skip
+
+    def kubectl(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
+        return kubectl(self.cluster, "-n", self.namespace, *args, **kwargs)
+
+    def web_pod(self) -> tuple[str, str] | None:
+        """(uid, image) of the web pod, or None while a rollout has more than one."""
+        found = pods(self.cluster, self.namespace, "web")
+        return (found[0]["metadata"]["uid"], found[0]["spec"]["containers"][0]["image"]) if len(found) == 1 else None
+
+
+@pytest.fixture(scope="module")
+def tilt(harness, tmp_path_factory):
+    cluster = harness.ensure_stack()
+    copy = scratch_copy(tmp_path_factory.mktemp("tilt"))
+    namespace = restricted_namespace(cluster, "tilt")
+    yield Tilt(cluster, copy, namespace)
+    delete_namespace(cluster, namespace)
+
+
+def test_tilt_ci_with_the_projects_tiltfile_succeeds(tilt):
+    started = time.monotonic()
+    result = tilt.run("ci", *tilt.flags(), "--timeout", "15m", "--", "--offline", timeout=1000)
+    print(f"tilt ci: exit {result.returncode} after {time.monotonic() - started:.1f}s")
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    job = json.loads(tilt.kubectl("get", "job", "migrate", "-o", "json").stdout)
+    assert job["status"].get("succeeded") == 1 and job["status"].get("failed", 0) == 0, job["status"]
+    assert "SUCCESS. All workloads are healthy." in result.stdout + result.stderr
+
+
+def test_the_real_tilt_reads_the_debug_flag(tilt):
+    """`tilt up -- --debug` runs web under debugpy and forwards 5678; without it, neither."""
+    for debug in (False, True):
+        result = tilt.run("alpha", "tiltfile-result", "--context", tilt.cluster.context, "--", "--offline",
+                          *(["--debug"] if debug else []))  # fmt: skip
+        assert result.returncode == 0, result.stderr[-3000:]
+        (web,) = [m for m in json.loads(result.stdout)["Manifests"] if m["Name"] == "web"]
+        forwards = {f["localPort"] for f in web["DeployTarget"]["portForwardTemplateSpec"]["forwards"]}
+        assert forwards == ({8000, 5678} if debug else {8000})
+        (deployment,) = [o for o in yaml.safe_load_all(web["DeployTarget"]["yaml"]) if o["kind"] == "Deployment"]
+        env = deployment["spec"]["template"]["spec"]["containers"][0].get("env", [])
+        assert ({"name": "DEBUGPY", "value": "1"} in env) is debug
+
+
+@pytest.fixture(scope="module")
+def tilt_up(tilt):
+    """`tilt up` (headless, streaming its log) over what `tilt ci` deployed; web through Tilt's own forward."""
+    assert port_free(WEB_PORT), f"127.0.0.1:{WEB_PORT} is taken: the Tiltfile forwards web there; free it"
+    argv = ["tilt", "up", *tilt.flags(), "--stream", "--", "--offline"]
+    up = Background(argv, tilt.copy, tilt.cluster, tilt.copy.parent / "tilt-up.log", tilt.env)
+    port = ["--port", str(tilt.port)]
+
+    def resources_loaded() -> bool:
+        return not up.alive() or tilt.run("get", *port, "uiresource/web", "uiresource/worker").returncode == 0
+
+    wait_until("tilt up to load the Tiltfile's resources", resources_loaded, 120, 0.5)
+    assert up.alive(), up.output()[-4000:]
+    waited = tilt.run("wait", *port, "--for=condition=Ready", "--timeout=600s",
+                      "uiresource/web", "uiresource/worker", timeout=660)  # fmt: skip
+    assert waited.returncode == 0, waited.stderr + up.output()[-4000:]
+    base = f"http://127.0.0.1:{WEB_PORT}"
+    try:
+        wait_until("web through Tilt's forward", lambda: get_json(f"{base}/api/jobs"), 120, 0.5)
+        yield up, base
+    finally:
+        up.stop()
+
+
+def served_edit(base: str) -> str | None:
+    return (get_json(f"{base}/api/jobs") or {}).get("edit")
+
+
+def test_a_view_edit_is_live_updated_into_the_running_pod(tilt, tilt_up):
+    up, base = tilt_up
+    before = tilt.web_pod()
+    time.sleep(1.5)  # the web child's file watcher starts a moment after it answers
+    token = uuid.uuid4().hex[:8]
+    for name, content in view_edit(token).items():
+        (tilt.copy / name).write_bytes(content)
+    wait_until(f"edit {token} to be served", lambda: served_edit(base) == token, 60, 0.1)
+    assert tilt.web_pod() == before  # the same pod and image: synced, not rebuilt
+    assert "Will copy 1 file(s) to container" in up.output()
+
+
+def test_a_dev_lock_change_runs_the_pip_step_in_the_pod(tilt, tilt_up):
+    up, base = tilt_up
+    before = tilt.web_pod()
+    marker = f"# tilt run step {uuid.uuid4().hex[:8]}"
+    lock = tilt.copy / "requirements" / "dev.txt"
+    lock.write_text(lock.read_text() + marker + "\n")
+    (pod,) = pods(tilt.cluster, tilt.namespace, "web")
+
+    def synced() -> bool:
+        seen = tilt.kubectl("exec", pod["metadata"]["name"], "-c", "web", "--", "cat", "/tmp/requirements/dev.txt",
+                            check=False)  # fmt: skip
+        return marker in seen.stdout
+
+    wait_until("the dev lock to reach the pod", synced, 60, 0.5)
+    wait_until("Tilt to run the pip step", lambda: "pip install --no-deps --quiet -r /tmp/requirements/dev.txt"
+               in up.output(), 60, 0.5)  # fmt: skip
+    assert tilt.web_pod() == before
+    assert get_json(f"{base}/api/jobs") is not None  # still serving after the step
