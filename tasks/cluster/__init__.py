@@ -13,7 +13,8 @@ from tasks.cluster.progress import Progress
     help={
         "driver": "auto (kind if kind and a node image are at hand, else the kube kit's binary cluster), kit or kind",
         "registry-port": "port of the local registry on 127.0.0.1 (default 5000, or SHIPYARD_REGISTRY_PORT)",
-        "datastores": "also build the PostgreSQL/Redis stand-ins the dev overlay uses and push them to the registry",
+        "datastores": "also push the PostgreSQL/Redis images the dev overlay uses to the registry (the kube kit's "
+        "stand-ins, built; without the kit, Docker Hub's)",
     }
 )
 def up(c: Context, driver: str = "auto", registry_port: int = 0, datastores: bool = False) -> None:

@@ -2,8 +2,9 @@
 
 The dev overlay says `postgres:16.4-bookworm` and `redis:7.4-bookworm` (k8s/components): Docker Hub names
 that the cluster resolves through its docker.io mirror, i.e. REGISTRY/library/postgres:16.4-bookworm.
-Where no registry is reachable, the kube kit's images/postgres and images/redis Dockerfiles build
-stand-ins from Debian packages on the project's debootstrap image (shipyard-base:bookworm). An image
+Where the kube kit is (machines that reach no registry), its images/postgres and images/redis Dockerfiles
+build stand-ins from Debian packages on the project's debootstrap image (shipyard-base:bookworm); where it
+is not (kind on a laptop or GitHub Actions), the official images are pulled from Docker Hub. An image
 already in the registry is left alone; a rebuild of an unchanged one is a BuildKit cache hit.
 """
 
@@ -49,9 +50,10 @@ def _tail(path: Path) -> str:
 
 
 def ensure(cluster: Cluster, layout: Layout, log: Log, base_image: str = debian_base.BASE_TAG) -> list[str]:
-    """Build and push whichever stand-in the registry lacks; returns the references pushed."""
+    """Build (or pull) and push whichever image the registry lacks; returns the references pushed."""
     pushed = []
     logs = (cluster.run_dir or layout.run_dir) / "logs"
+    workdir = layout.run_dir / "tmp"  # `docker save` archives, deleted once pushed
     logs.mkdir(parents=True, exist_ok=True)
     for name, tag in wanted().items():
         ref = f"{cluster.registry}/library/{name}:{tag}"
@@ -60,7 +62,13 @@ def ensure(cluster: Cluster, layout: Layout, log: Log, base_image: str = debian_
             continue
         context = layout.kit_dir / "images" / name
         if not (context / "Dockerfile").is_file():
-            raise ClusterError(f"{context / 'Dockerfile'} is missing: set SHIPYARD_KUBE_DIR to the kube kit's folder")
+            official = f"{name}:{tag}"
+            hint = f"no stand-in Dockerfile at {context}: set SHIPYARD_KUBE_DIR to the kube kit's folder"
+            images.pull(official, log, hint)
+            images.push_from_docker(cluster.registry, f"library/{name}", tag, official, "docker", workdir)
+            log(f"pushed {ref} (the official image from Docker Hub); pods may use image {name}:{tag}")
+            pushed.append(ref)
+            continue
         if base_image == debian_base.BASE_TAG:
             debian_base.ensure_base(log=log)  # a no-op when it exists
         try:
@@ -77,7 +85,7 @@ def ensure(cluster: Cluster, layout: Layout, log: Log, base_image: str = debian_
                 raise ClusterError(f"docker build of the {name} stand-in failed: {_tail(log_file)} (log: {log_file})")
         client = b.argv[0] if b.argv[1] == "build" else "docker"
         built_at = time.monotonic()
-        images.push_from_docker(cluster.registry, f"library/{name}", tag, ref, client, layout.run_dir / "tmp")
+        images.push_from_docker(cluster.registry, f"library/{name}", tag, ref, client, workdir)
         pushed_in = time.monotonic() - built_at
         log(f"pushed {ref} (built {built_at - started:.0f}s, pushed {pushed_in:.0f}s); pods may use image {name}:{tag}")
         pushed.append(ref)

@@ -1,6 +1,7 @@
 """Images pushed to the cluster's registry without `docker push`: the FROM-scratch ones the cluster itself
 needs (pause, CoreDNS, busybox, made from the kit's files), and images from the Docker engine sent with
-uncompressed layers."""
+their layers as `docker save` writes them (uncompressed from the classic image store). Where the kit is
+absent (kind on a laptop or GitHub Actions), busybox comes from Docker Hub instead."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 OCI_LAYER = "application/vnd.oci.image.layer.v1.tar"
 DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
 DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar"
+DOCKER_GZIP_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 
 
 @dataclass
@@ -83,7 +85,8 @@ def push(reg: str, repo: str, tag: str, image: Image, mount_from: str = "") -> N
 
 
 def push_from_docker(reg: str, repo: str, tag: str, ref: str, docker_client: str, workdir: Path) -> None:
-    """Push REF from the Docker engine as REPO:TAG, its layers uncompressed as `docker save` writes them.
+    """Push REF from the Docker engine as REPO:TAG, its layers as `docker save` writes them (uncompressed
+    from the classic image store).
 
     `docker push` gzips every layer on one core: 40 s for the 560 MB PostgreSQL stand-in here, against
     about 10 s this way; the cluster's pulls then skip gunzip too.
@@ -101,9 +104,10 @@ def push_from_docker(reg: str, repo: str, tag: str, ref: str, docker_client: str
             layers = []
             for name in entry["Layers"]:
                 member = tar.getmember(name)
+                media_type = _layer_media_type(tar.extractfile(member).read(4), ref)
                 digest = registry.digest_of(tar.extractfile(member))
                 registry.push_blob(reg, repo, tar.extractfile(member), member.size, digest)
-                layers.append({"mediaType": DOCKER_LAYER, "size": member.size, "digest": digest})
+                layers.append({"mediaType": media_type, "size": member.size, "digest": digest})
         config_digest = registry.digest_of(config)
         registry.push_blob(reg, repo, config, len(config), config_digest)
         config_ref = {"mediaType": DOCKER_CONFIG, "size": len(config), "digest": config_digest}
@@ -113,6 +117,32 @@ def push_from_docker(reg: str, repo: str, tag: str, ref: str, docker_client: str
         raise ClusterError(f"pushing {ref} to {reg} failed: HTTP {error.code}") from None
     finally:
         archive.unlink(missing_ok=True)
+
+
+def _layer_media_type(head: bytes, ref: str) -> str:
+    """A saved layer as it is: a tar from the classic image store, or the gzip blob Docker's containerd image
+    store keeps of a pulled image (its manifest names the compressed digest, its config the tar's)."""
+    if head.startswith(b"\x1f\x8b"):
+        return DOCKER_GZIP_LAYER
+    if head.startswith(b"\x28\xb5\x2f\xfd"):
+        raise ClusterError(f"{ref} has zstd-compressed layers, which this push cannot send: use a gzip or plain image")
+    return DOCKER_LAYER
+
+
+def pull(ref: str, log: Log, hint: str = "") -> None:
+    """REF in the Docker engine: `docker pull` it (from Docker Hub, for a plain name) unless it is there."""
+    if subprocess.run(["docker", "image", "inspect", ref], capture_output=True, check=False).returncode == 0:
+        return
+    log(f"docker pull {ref}")
+    try:
+        pulled = subprocess.run(["docker", "pull", "--quiet", ref], capture_output=True, text=True, timeout=900,
+                                check=False)  # fmt: skip
+        detail = (pulled.stderr.strip() or pulled.stdout.strip()).splitlines()[-1:] or ["no output"]
+        failed = pulled.returncode != 0
+    except subprocess.TimeoutExpired:
+        detail, failed = ["no answer within 900 s"], True
+    if failed:
+        raise ClusterError(f"docker pull {ref} failed: {detail[0]}{f' ({hint})' if hint else ''}")
 
 
 def busybox(kit_dir: Path) -> Image:
@@ -137,9 +167,28 @@ def busybox(kit_dir: Path) -> Image:
     )
 
 
+def ensure_busybox(layout: Layout, log: Log) -> None:
+    """busybox:1.35 as REGISTRY/busybox and, for the docker.io mirror, REGISTRY/library/busybox (so manifests
+    may say plain `busybox:1.35`): Debian's static busybox from the kit's files, or Docker Hub's image where
+    the kit is absent. Whatever the registry holds already is left alone."""
+    reg = layout.registry
+    missing = [repo for repo in ("busybox", "library/busybox") if not registry.has(reg, repo, BUSYBOX_TAG)]
+    if not missing:
+        return
+    if (layout.kit_dir / "images" / "busybox" / "busybox").is_file():
+        image = busybox(layout.kit_dir)
+        for repo in missing:
+            push(reg, repo, BUSYBOX_TAG, image, mount_from="busybox" if repo != "busybox" else "")
+        return
+    ref = f"busybox:{BUSYBOX_TAG}"
+    pull(ref, log, "without Docker Hub, set SHIPYARD_KUBE_DIR to the kube kit's folder: its busybox needs no registry")
+    for repo in missing:
+        push_from_docker(reg, repo, BUSYBOX_TAG, ref, "docker", layout.run_dir / "tmp")
+    log(f"registry {reg}: {ref} from Docker Hub pushed as {', '.join(f'{repo}:{BUSYBOX_TAG}' for repo in missing)}")
+
+
 def push_system_images(layout: Layout, log: Log) -> None:
-    """pause (the sandbox image), coredns, and busybox as REGISTRY/busybox and, for the docker.io mirror,
-    REGISTRY/library/busybox (so manifests may say plain `busybox:1.35`)."""
+    """pause (the sandbox image), coredns, and busybox (ensure_busybox)."""
     reg, kit = layout.registry, layout.kit_dir
     wanted = {
         PAUSE: Image(files={"pause": (kit / "images" / "pause" / "pause", 0o755)},
@@ -149,8 +198,5 @@ def push_system_images(layout: Layout, log: Log) -> None:
     for (repo, tag), image in wanted.items():
         if not registry.has(reg, repo, tag):
             push(reg, repo, tag, image)
-    if not registry.has(reg, "busybox", BUSYBOX_TAG):
-        push(reg, "busybox", BUSYBOX_TAG, busybox(kit))
-    if not registry.has(reg, "library/busybox", BUSYBOX_TAG):
-        push(reg, "library/busybox", BUSYBOX_TAG, busybox(kit), mount_from="busybox")
+    ensure_busybox(layout, log)
     log(f"registry {reg}: pause, coredns, busybox pushed")

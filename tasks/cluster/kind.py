@@ -1,7 +1,8 @@
 """The kind cluster, where kind and Docker are available (laptops, GitHub Actions): `kind create cluster
 --name shipyard-test` with a local registry container, following kind's local-registry recipe
 (https://kind.sigs.k8s.io/docs/user/local-registry/): containerd reads /etc/containerd/certs.d, each node
-maps the registry's host address to the container, and the KEP-1755 ConfigMap advertises it.
+maps the registry's host address to the container, and the KEP-1755 ConfigMap advertises it. The registry
+gets busybox:1.35 as the binary cluster's has it (the tests' and skaffold verify's pods run it).
 
 kind brings the rest: CoreDNS, the default StorageClass `standard` (local-path, world-writable volumes),
 NetworkPolicy enforcement (kindnet, kind >= 0.24), PodSecurity admission.
@@ -13,9 +14,10 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 
-from tasks.cluster import addons
+from tasks.cluster import addons, images, registry
 from tasks.cluster.layout import NAME, Layout
 from tasks.cluster.progress import ClusterError, Log
 from tasks.cluster.state import State
@@ -107,7 +109,9 @@ def start(layout: Layout, recorded: State, save: Callable[[State], None], log: L
     docker_hub = f'server = "https://registry-1.docker.io"\n[host."http://{REGISTRY_CONTAINER}:5000"]\n'
     docker_hub += '  capabilities = ["pull", "resolve"]\n'
     for node in _kind("get", "nodes", "--name", NAME).stdout.split():
-        for host in (f"127.0.0.1:{port}", f"localhost:{port}"):
+        # The host's address for the registry, and its name on the kind network (plain HTTP: without a
+        # hosts.toml, containerd would try HTTPS).
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"{REGISTRY_CONTAINER}:5000"):
             _node_file(node, f"/etc/containerd/certs.d/{host}/hosts.toml", mirror)
         # docker.io through the local registry first, as on the binary cluster: postgres:16.4-bookworm
         # resolves to the pushed stand-in before Docker Hub is asked.
@@ -117,10 +121,22 @@ def start(layout: Layout, recorded: State, save: Callable[[State], None], log: L
         docker("network", "connect", "kind", REGISTRY_CONTAINER)
     kubectl = [tool("kubectl"), "--kubeconfig", str(layout.kubeconfig), "--cache-dir", str(layout.kube_cache)]
     subprocess.run([*kubectl, "config", "rename-context", f"kind-{NAME}", NAME], capture_output=True, check=False)
+    # Pods name images as the host pushed them (127.0.0.1:PORT/..., mapped above); pods that talk to the
+    # registry themselves reach it by its container name.
     in_cluster = f"{REGISTRY_CONTAINER}:5000"
-    text = json.dumps(addons.local_registry_hosting(layout.registry, in_cluster, in_cluster))
+    text = json.dumps(addons.local_registry_hosting(layout.registry, layout.registry, in_cluster))
     addons.apply([*kubectl, "--context", NAME], text, layout.run_dir / "addons.log")
     log("registry mirrors and the KEP-1755 ConfigMap in place")
+    _wait_for_registry(layout.registry)
+    images.ensure_busybox(layout, log)
+
+
+def _wait_for_registry(address: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not registry.answers(address):
+        if time.monotonic() > deadline:
+            raise ClusterError(f"the registry container {REGISTRY_CONTAINER} does not answer on {address}")
+        time.sleep(0.5)
 
 
 def stop(layout: Layout, recorded: State, log: Log) -> None:

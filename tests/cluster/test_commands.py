@@ -22,7 +22,8 @@ def test_status_names_the_cluster_its_context_kubeconfig_registry_and_node(clust
     assert "context:    shipyard-test" in out
     assert f"kubeconfig: {cluster.kubeconfig}" in out
     assert f"registry:   {cluster.registry} (answering)" in out
-    assert "node:       shipyard-test Ready" in out
+    node = "shipyard-test" if cluster.kind == "kit" else "shipyard-test-control-plane"  # kind names its node
+    assert f"node:       {node} Ready" in out
 
 
 def test_up_on_a_running_cluster_says_so_and_changes_nothing(cluster):

@@ -7,6 +7,7 @@ import re
 
 import yaml
 
+from tasks.cluster import kind
 from tasks.paths import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -30,25 +31,49 @@ def test_every_action_is_pinned_to_a_commit_with_its_version_alongside():
                 assert FULL_SHA_WITH_VERSION.match(action), f"{path.name}: {action}"
 
 
-def test_ci_runs_the_same_test_command_as_everyone():
-    assert "./bin/test" in scripts("ci.yml")
-    assert (ROOT / "bin" / "test").exists()
+def ci_workflow() -> dict:
+    return yaml.safe_load((WORKFLOWS / "ci.yml").read_text())
 
 
-def test_kind_pins_kind_its_node_image_and_skaffold():
-    env = yaml.safe_load((WORKFLOWS / "kind.yml").read_text())["env"]
+def test_kind_pins_kind_its_node_image_skaffold_and_tilt():
+    env = ci_workflow()["env"]
     assert re.fullmatch(r"v\d+\.\d+\.\d+", env["KIND_VERSION"])
     assert re.fullmatch(r"kindest/node:v\d+\.\d+\.\d+@sha256:[0-9a-f]{64}", env["KIND_NODE_IMAGE"])
     assert re.fullmatch(r"v\d+\.\d+\.\d+", env["SKAFFOLD_VERSION"])
-    assert "sha256sum --check" in scripts("kind.yml")
+    assert re.fullmatch(r"0\.37\.\d+", env["TILT_VERSION"])  # the kube kit's tilt is 0.37
 
 
-def test_kind_runs_the_dev_overlay_then_verify_then_the_smoke_test():
-    run = scripts("kind.yml")
-    order = [run.index(command) for command in ("skaffold run", "skaffold verify", ".github/scripts/smoke.py")]
-    assert order == sorted(order)
-    # No --profile: skaffold.yaml's default is the dev overlay (its `minikube` profile activates on minikube only).
-    assert "--profile" not in run and " -p " not in run
-    skaffold = yaml.safe_load((ROOT / "skaffold.yaml").read_text())
-    assert skaffold["manifests"]["kustomize"]["paths"] == ["k8s/overlays/dev"]
-    assert (ROOT / ".github" / "scripts" / "smoke.py").exists()
+def test_kind_checks_each_download_against_its_release_checksum():
+    installs = {
+        step["name"].split()[1]: step["run"]
+        for step in steps("ci.yml")
+        if step.get("name", "").startswith("Install ")
+    }
+    assert sorted(installs) == ["kind", "skaffold", "tilt"]
+    for tool, script in installs.items():
+        assert f"${{{tool.upper()}_VERSION}}" in script, tool
+        assert "sha256sum --check --strict" in script, tool
+        assert script.index("sha256sum --check") < script.index("sudo install"), tool
+    assert "tilt.${TILT_VERSION}.linux.x86_64.tar.gz" in installs["tilt"]
+
+
+def test_ci_runs_the_readmes_test_command_whole_with_the_cluster_on_the_pinned_kind_image(monkeypatch):
+    run = scripts("ci.yml")
+    (test,) = [line for line in run.splitlines() if line.strip().endswith("./bin/test")]
+    assert (ROOT / "bin" / "test").exists() and "./bin/test " in (ROOT / "README.md").read_text()
+    assert "CI=true" in test and '"SHIPYARD_KIND_IMAGE=$KIND_NODE_IMAGE"' in test  # nothing skips, cluster included
+    assert run.index('docker pull "$KIND_NODE_IMAGE"') < run.index(test)
+    # The harness starts kind on the image the workflow pulled.
+    image = ci_workflow()["env"]["KIND_NODE_IMAGE"]
+    monkeypatch.setenv("SHIPYARD_KIND_IMAGE", image)
+    assert kind.node_image() == image
+    assert ci_workflow()["jobs"]["test"]["timeout-minutes"] <= 90
+
+
+def test_kind_bootstraps_the_offline_base_from_a_debian_source_apt_never_installs_from():
+    run = scripts("ci.yml")
+    assert "Suites: bookworm bookworm-updates" in run and "Suites: bookworm-security" in run
+    assert "Pin: release o=Debian" in run and "Pin-Priority: -1" in run
+    # Added after bin/setup's apt-get update, which could not verify it before debian-archive-keyring is in.
+    assert run.index("bin/setup --services") < run.index("debian-bookworm.sources") < run.index("CI=true")
+    assert "debian-archive-keyring" in (ROOT / "bin" / "setup").read_text()
