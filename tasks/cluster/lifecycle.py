@@ -7,7 +7,6 @@ One cluster at a time, under a lock. `up` records the run dir's state before it 
 from __future__ import annotations
 
 import fcntl
-import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -30,7 +29,7 @@ from tasks.cluster import (
 from tasks.cluster.client import Cluster
 from tasks.cluster.layout import NAME, Layout, current
 from tasks.cluster.progress import ClusterError, Log
-from tasks.image.docker_engine import DockerError, builder
+from tasks.image.docker_engine import buildkit_client_not_on_path
 
 DRIVERS = ("auto", "kit", "kind")
 RUNNING, NONE, STOPPED, BROKEN = "running", "none", "stopped", "broken"
@@ -109,14 +108,10 @@ def _preflight(layout: Layout, which: str) -> None:
 def _link_build_client(layout: Layout) -> None:
     """skaffold builds with `docker build` and BuildKit: when the docker first on PATH lacks buildx (a client
     of 23+ without the plugin), env() puts the run dir's bin/docker, a link to one that can, first."""
-    try:
-        b = builder()
-    except DockerError:
-        return
-    first = shutil.which("docker")
-    if b.argv[1] == "build" and first and os.path.realpath(first) != os.path.realpath(b.argv[0]):
+    client = buildkit_client_not_on_path()
+    if client is not None:
         (layout.run_dir / "bin").mkdir(exist_ok=True)
-        (layout.run_dir / "bin" / "docker").symlink_to(b.argv[0])
+        (layout.run_dir / "bin" / "docker").symlink_to(client)
 
 
 @dataclass

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import os
-import shutil
 
 from tasks.devloop import minikube
 from tasks.devloop.targets import Target
-from tasks.image.docker_engine import DockerError, builder
+from tasks.image.docker_engine import buildkit_client_not_on_path
 
 
 def buildkit_path(env: dict[str, str]) -> dict[str, str]:
     """PATH with a BuildKit-capable docker client first: a client of 23+ without buildx refuses
     skaffold's BuildKit builds, while Debian's docker.io client (20.10) drives the daemon's own."""
-    try:
-        b = builder()
-    except DockerError:
-        return env  # doctor has said why Docker cannot build
-    client = b.argv[0]
-    if b.argv[1] != "build" or os.path.dirname(client) == "" or shutil.which("docker", path=env.get("PATH")) == client:
-        return env
+    client = buildkit_client_not_on_path(env.get("PATH"))
+    if client is None:
+        return env  # PATH's docker builds, or doctor has said why Docker cannot
     return {**env, "PATH": os.pathsep.join([os.path.dirname(client), env.get("PATH", "")])}
 
 

@@ -107,6 +107,20 @@ def builder() -> Builder:
     )
 
 
+def buildkit_client_not_on_path(path: str | None = None) -> str | None:
+    """The BuildKit-capable docker client, when the `docker` first on PATH is not it (a client of 23+ without
+    buildx, which refuses skaffold's and Tilt's BuildKit builds); None when PATH's is fine or none can build."""
+    try:
+        b = builder()
+    except DockerError:
+        return None
+    client = b.argv[0]
+    if b.argv[1] != "build" or not os.path.dirname(client):
+        return None  # buildx: PATH's docker builds
+    first = shutil.which("docker", path=path)
+    return None if first and os.path.realpath(first) == os.path.realpath(client) else client
+
+
 def build_env(b: Builder) -> dict[str, str]:
     return {**os.environ, **b.env}
 
