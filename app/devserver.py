@@ -9,6 +9,11 @@ parent forks the next one, which imports the project fresh.
 The parent never forks stale code: if a file it imported changed (a dependency upgrade,
 or this file), it re-executes itself instead.
 
+The parent also owns the listening socket and every child serves on it, so the port never
+refuses a connection during a reload: a request waits in the backlog for the next child. A
+refused connection would also break `kubectl port-forward` (it exits on the first error), and
+with it the dev loop's forward until skaffold or Tilt starts a new one, most of a second later.
+
 Forking is safe only while the warm list starts no thread and opens no socket (docs/devserver.md).
 
 Usage: python devserver.py [runserver options], e.g. python devserver.py 0.0.0.0:8000
@@ -21,6 +26,7 @@ import contextlib
 import importlib
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -28,6 +34,7 @@ from pathlib import Path
 
 MANAGE = str(Path(__file__).with_name("manage.py"))
 RELOAD = 3  # the exit status Django's reloader uses for "a file changed, run me again"
+LISTEN_FD = "DEVSERVER_LISTEN_FD"  # the parent's listening socket, kept across its re-exec
 
 # Libraries every child imports (setup, checks, the migrations check, the first request) that
 # import cleanly before Django is configured; with their dependencies, about 900 modules.
@@ -133,13 +140,79 @@ def file_times() -> dict[str, float]:
     return times
 
 
-def run_child(argv: list[str]) -> None:
+def listen(argv: list[str]) -> int:
+    """The fd of the socket runserver's ADDRPORT names, listening; the one a re-exec inherited if any."""
+    if LISTEN_FD in os.environ:
+        return int(os.environ[LISTEN_FD])
+    addrport = next((arg for arg in argv if not arg.startswith("-")), "127.0.0.1:8000")
+    host, _, port = addrport.rpartition(":")
+    try:
+        server = socket.create_server((host or "127.0.0.1", int(port)), backlog=128)
+    except (OSError, ValueError) as error:
+        sys.exit(f"devserver: cannot listen on {addrport}: {error}; free the port or give another")
+    fd = server.detach()
+    os.set_inheritable(fd, True)
+    os.environ[LISTEN_FD] = str(fd)
+    return fd
+
+
+def serve_on_inherited_socket(fd: int) -> None:
+    """runserver made to serve on the parent's socket instead of binding its own, and, on a change, to
+    stop accepting and let the answers in flight finish before the child exits: an answer cut off
+    would end `kubectl port-forward` as a refused connection would."""
+    from django.core.management.commands import runserver
+    from django.core.servers import basehttp
+    from django.utils import autoreload
+
+    servers, busy, idle = [], [0], threading.Condition()
+
+    class InheritedSocketServer(runserver.Command.server_cls):
+        def server_bind(self) -> None:
+            self.socket.close()
+            self.socket = socket.socket(fileno=os.dup(fd))
+            self.server_address = self.socket.getsockname()
+            self.server_name, self.server_port = str(self.server_address[0]), self.server_address[1]
+            self.setup_environ()
+
+        def server_activate(self) -> None:
+            servers.append(self)  # listening since the parent made it
+
+        def serve_forever(self, poll_interval: float = 0.02) -> None:
+            super().serve_forever(poll_interval)  # shutdown() waits up to one interval (0.5 s by default)
+
+    answer = basehttp.ServerHandler.run
+
+    def counted(handler, application) -> None:
+        with idle:
+            busy[0] += 1
+        try:
+            answer(handler, application)
+        finally:
+            with idle:
+                busy[0] -= 1
+                idle.notify_all()
+
+    def finish_then_reload(filename) -> None:
+        autoreload.logger.info("%s changed, reloading.", filename)
+        for server in servers:
+            server.shutdown()  # the next connection waits in the parent's backlog for the next child
+        with idle:
+            idle.wait_for(lambda: busy[0] == 0, timeout=5)
+        sys.exit(RELOAD)
+
+    runserver.Command.server_cls = InheritedSocketServer
+    basehttp.ServerHandler.run = counted
+    autoreload.trigger_reload = finish_then_reload
+
+
+def run_child(argv: list[str], fd: int) -> None:
     """In the forked child: runserver as Django's reloader runs its child, then exit at once."""
     os.environ["RUN_MAIN"] = "true"  # django.utils.autoreload: serve and watch, don't spawn
     code = 1
     try:
         from django.core.management import execute_from_command_line
 
+        serve_on_inherited_socket(fd)
         execute_from_command_line([MANAGE, "runserver", *argv])
         code = 0
     except SystemExit as stop:
@@ -158,6 +231,7 @@ def serve(argv: list[str]) -> int:
     started = time.monotonic()
     held = warm()
     print(f"devserver: libraries imported once in {time.monotonic() - started:.2f}s; restarts fork from here")
+    fd = listen(argv)
     child, stopping = 0, False
 
     def stop(_signum: int, _frame: object) -> None:
@@ -175,7 +249,7 @@ def serve(argv: list[str]) -> int:
         if child == 0:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            run_child(argv)
+            run_child(argv, fd)
         _, status = os.waitpid(child, 0)
         child = 0
         code = os.waitstatus_to_exitcode(status)

@@ -6,8 +6,10 @@ would, and watches what serves the next request.
 
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -93,6 +95,46 @@ def test_an_edit_is_served_by_a_new_child_forked_from_the_same_parent(devserver)
     second_child = children(parent)
     assert len(second_child) == 1 and second_child != first_child
     assert "changed, reloading" in devserver.process.log()
+
+
+def test_the_port_never_refuses_a_connection_during_a_reload(devserver):
+    # The parent's socket outlives each child: a request in the gap waits for the next child. A refusal
+    # would also end `kubectl port-forward`, and the dev loop's forward with it.
+    host, port = devserver.url.removeprefix("http://").split(":")
+    refused, answered, stop = [], [], threading.Event()
+
+    def knock() -> None:
+        while not stop.is_set():
+            try:
+                with socket.create_connection((host, int(port)), timeout=5) as conn:
+                    conn.sendall(b"GET /healthz HTTP/1.0\r\n\r\n")
+                    answered.append(conn.recv(12))
+            except ConnectionRefusedError:
+                refused.append(time.monotonic())
+            time.sleep(0.005)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        knocking = pool.submit(knock)
+        for _ in range(3):
+            token = devserver.edit_view()
+            wait_until("the edited view to be served", lambda t=token: devserver.served(t), 30, 0.05)
+            time.sleep(WATCHER_SETTLE_SECONDS)
+        stop.set()
+        knocking.result(timeout=30)
+    assert "changed, reloading" in devserver.process.log()
+    assert refused == []
+    assert answered and set(answered) == {b"HTTP/1.1 200"}
+
+
+def test_a_taken_port_is_one_clear_line(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "devserver.py", f"127.0.0.1:{port}"], cwd=APP, capture_output=True,
+                                text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith(f"devserver: cannot listen on 127.0.0.1:{port}: ")
 
 
 def test_the_parent_imports_no_project_code():
