@@ -8,6 +8,15 @@ from tasks.devloop import minikube
 from tasks.devloop.targets import Target
 from tasks.image.docker_engine import buildkit_client_not_on_path
 
+SKAFFOLD_DEV_FLAGS = (
+    # Only skaffold.yaml's forwards (web 8000, debugpy 5678): bare --port-forward also
+    # forwards every Service, PostgreSQL and Redis included, to ports of its choosing.
+    "--port-forward=user",
+    # skaffold acts on a change once no other came for this long (its notify trigger's debounce):
+    # 1000 ms by default, most of an edit's wait. An editor's save is one burst well inside 100 ms.
+    "--watch-poll-interval=100",
+)
+
 
 def buildkit_path(env: dict[str, str]) -> dict[str, str]:
     """PATH with a BuildKit-capable docker client first: a client of 23+ without buildx refuses
@@ -30,9 +39,7 @@ def command(target: Target, tilt: bool, offline: bool) -> tuple[list[str], dict[
     argv = [
         "skaffold",
         "dev",
-        # Only skaffold.yaml's forwards (web 8000, debugpy 5678): bare --port-forward also
-        # forwards every Service, PostgreSQL and Redis included, to ports of its choosing.
-        "--port-forward=user",
+        *SKAFFOLD_DEV_FLAGS,
         *target.skaffold_args(),
         *(["--profile", "offline"] if offline else []),
     ]

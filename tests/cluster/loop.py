@@ -1,44 +1,21 @@
-"""What the dev-loop tests share: a scratch copy of the project, long-running tools, HTTP checks.
+"""What the dev-loop tests share: long-running tools, port-forwards, HTTP checks.
 
-skaffold and Tilt run in a scratch copy of the tracked files (they watch the folder they run
-in, so a test's edits never touch the checkout itself). `../shared` is linked beside the copy
-so paths that name it (the skaffold schema, the kube kit) resolve as in the checkout.
+skaffold and Tilt run in a scratch copy of the project (tasks/devloop/scratch.py), so a test's
+edits never touch the checkout itself.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import signal
-import subprocess
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 from tasks.cluster.client import Cluster, env, kubectl
+from tasks.devloop.running import Running
 from tasks.paths import ROOT
 from tests.support.processes import free_port, wait_until
-
-
-def scratch_copy(parent: Path) -> Path:
-    """The tracked files of this checkout (as they are in the working tree), in parent/main."""
-    copy = parent / "main"
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
-    for name in filter(None, files.decode().split("\0")):
-        source = ROOT / name
-        if source.is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, copy / name)
-    # A clone has history: skaffold tags images by commit (a dirty tree adds a suffix).
-    git = ["git", "-c", "user.name=test", "-c", "user.email=test@localhost"]
-    subprocess.run([*git, "init", "-q"], cwd=copy, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=copy, check=True)
-    subprocess.run([*git, "commit", "-qm", "scratch copy"], cwd=copy, check=True)
-    (copy / ".venv").symlink_to(ROOT / ".venv")  # Tilt's unit-tests resource runs .venv/bin/invoke
-    (parent / "shared").symlink_to(ROOT.parent / "shared")
-    return copy
 
 
 def get_json(url: str, timeout: float = 2) -> Any:
@@ -73,39 +50,17 @@ def pods(cluster: Cluster, ns: str, component: str) -> list[dict[str, Any]]:
     return [p for p in items if p["metadata"].get("ownerReferences") and not p["metadata"].get("deletionTimestamp")]
 
 
-class Background:
-    """A long-running tool (skaffold dev, tilt up, kubectl port-forward) with its output in a file."""
-
-    def __init__(self, argv: list[str], cwd: Path, cluster: Cluster, log: Path, environ: dict[str, str] | None = None):
-        self.log = log
-        self.handle = open(log, "wb")  # noqa: SIM115 - the process writes to it until stop()
-        self.process = subprocess.Popen(
-            argv, cwd=cwd, env=environ or env(cluster), stdout=self.handle, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def stop(self, timeout: float = 120) -> None:
-        """SIGINT first, as Ctrl-C: skaffold and Tilt clean up what they deployed."""
-        if self.alive():
-            os.killpg(self.process.pid, signal.SIGINT)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.handle.close()
+def background(
+    argv: list[str], cwd: Path, cluster: Cluster, log: Path, environ: dict[str, str] | None = None
+) -> Running:
+    """A long-running tool against CLUSTER, its output in LOG."""
+    return Running(argv, cwd, environ or env(cluster), log)
 
 
-def port_forward(cluster: Cluster, ns: str, target: str, remote: int, log: Path) -> tuple[Background, str]:
+def port_forward(cluster: Cluster, ns: str, target: str, remote: int, log: Path) -> tuple[Running, str]:
     """kubectl port-forward TARGET to a free loopback port; (the process, http://127.0.0.1:PORT)."""
     local = free_port()
-    forward = Background(
+    forward = background(
         [*_kubectl_argv(cluster), "-n", ns, "port-forward", target, f"{local}:{remote}", "--address", "127.0.0.1"],
         ROOT, cluster, log,
     )  # fmt: skip

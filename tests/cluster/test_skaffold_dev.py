@@ -18,8 +18,9 @@ import pytest
 
 from tasks.bench.reload import TASK_FILE, VIEW_FILE, task_edit, view_edit
 from tasks.cluster.client import Cluster, kubectl
+from tasks.devloop.scratch import scratch_copy
 from tests.cluster.commands import delete_namespace, restricted_namespace
-from tests.cluster.loop import Background, get_json, pods, post_job, scratch_copy
+from tests.cluster.loop import background, get_json, pods, post_job
 from tests.support.dap import DapSession
 from tests.support.processes import wait_until
 
@@ -39,7 +40,7 @@ class DevLoop:
         self.cluster, self.copy, self.namespace = cluster, copy, namespace
         self.started = time.monotonic()
         argv = ["skaffold", "dev", "--profile", "offline", "--namespace", namespace, "--port-forward=user"]
-        self.skaffold = Background(argv, copy, cluster, copy.parent / "skaffold-dev.log")
+        self.skaffold = background(argv, copy, cluster, copy.parent / "skaffold-dev.log")
         self.web = f"http://127.0.0.1:{self.forwarded('service/web', 80)}"
         self.jobs()  # served: the schema is migrated and the forward answers
         self.served_after = time.monotonic() - self.started

@@ -15,8 +15,9 @@ import subprocess
 import pytest
 
 from tasks.cluster.client import Cluster, env, kubectl
+from tasks.devloop.scratch import scratch_copy
 from tests.cluster.commands import delete_namespace, restricted_namespace
-from tests.cluster.loop import job_done, pods, port_forward, post_job, scratch_copy
+from tests.cluster.loop import job_done, pods, port_forward, post_job
 
 pytestmark = [pytest.mark.cluster, pytest.mark.docker, pytest.mark.slow]
 WORKLOADS = ("web", "worker", "beat")

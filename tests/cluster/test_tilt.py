@@ -20,8 +20,9 @@ import yaml
 
 from tasks.bench.reload import view_edit
 from tasks.cluster.client import Cluster, env, kubectl
+from tasks.devloop.scratch import scratch_copy
 from tests.cluster.commands import delete_namespace, restricted_namespace
-from tests.cluster.loop import Background, free_port, get_json, pods, scratch_copy
+from tests.cluster.loop import background, free_port, get_json, pods
 from tests.support.processes import wait_until
 
 pytestmark = [pytest.mark.cluster, pytest.mark.docker, pytest.mark.slow]
@@ -95,7 +96,7 @@ def tilt_up(tilt):
     """`tilt up` (headless, streaming its log) over what `tilt ci` deployed; web through Tilt's own forward."""
     assert port_free(WEB_PORT), f"127.0.0.1:{WEB_PORT} is taken: the Tiltfile forwards web there; free it"
     argv = ["tilt", "up", *tilt.flags(), "--stream", "--", "--offline"]
-    up = Background(argv, tilt.copy, tilt.cluster, tilt.copy.parent / "tilt-up.log", tilt.env)
+    up = background(argv, tilt.copy, tilt.cluster, tilt.copy.parent / "tilt-up.log", tilt.env)
     port = ["--port", str(tilt.port)]
 
     def resources_loaded() -> bool:
