@@ -2,6 +2,7 @@ import os
 
 import pytest
 
+from tests.support.harness import cluster, harness  # noqa: F401 - one session-wide harness for every folder
 from tests.support.stack import Stack
 
 

@@ -193,6 +193,11 @@ def naive_loop(pods: PodSet, web: RunningPod, iterations: int, log: Log) -> tupl
     return {**distribution(totals), "phases_p50": phases_p50, "iterations": rows}, web
 
 
+def in_pod(edits: dict[str, Any]) -> dict[str, Any]:
+    """The web reload inside the pod: each edit's time to served, less its sync (the tools' copy)."""
+    return distribution([total - row["sync"] for total, row in zip(edits["samples"], edits["iterations"], strict=True)])
+
+
 def _describe(row: dict[str, Any]) -> str:
     return ", ".join(
         f"{key.removeprefix('to_')} {value:.2f}" if isinstance(value, float) else f"{key.removeprefix('to_')} ?"

@@ -8,6 +8,7 @@ Tilt's tar stream. Writes <out>/<timestamp>/{results.json,results.md,latency.png
 
 from __future__ import annotations
 
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +17,7 @@ from typing import Any
 
 from invoke.exceptions import Exit
 
-from tasks.bench import floor, meta, reload, report, throughput
+from tasks.bench import cluster_loop, floor, meta, reload, report, throughput
 from tasks.bench.stack import BenchError, PodSet, datastores, get_json, poll
 from tasks.containers.filesync import SyncError
 from tasks.image import builds
@@ -25,7 +26,7 @@ from tasks.image.metrics import code_only_rebuild
 from tasks.image.metrics import sizes as image_sizes
 from tasks.paths import ROOT
 
-STEPS = 8
+STEPS = 9
 
 
 @dataclass(frozen=True)
@@ -40,13 +41,15 @@ class Plan:
     healthz_requests: int
     home_requests: int
     jobs: int
+    cluster_edits: int  # web and worker edits through each real tool on the test cluster
+    cluster_naive_loops: int
     concurrency: int = 8
 
 
 FULL = Plan(web_edits=12, all_pods_edits=5, worker_edits=10, naive_loops=3, cold_starts=5,
-            healthz_requests=3000, home_requests=1000, jobs=300)  # fmt: skip
+            healthz_requests=3000, home_requests=1000, jobs=300, cluster_edits=12, cluster_naive_loops=3)  # fmt: skip
 QUICK = Plan(web_edits=3, all_pods_edits=2, worker_edits=2, naive_loops=1, cold_starts=3,
-             healthz_requests=300, home_requests=100, jobs=30)  # fmt: skip
+             healthz_requests=300, home_requests=100, jobs=30, cluster_edits=2, cluster_naive_loops=1)  # fmt: skip
 
 
 class Progress:
@@ -104,7 +107,10 @@ def run(quick: bool, target: Path) -> None:
     met = sum(t["met"] for t in results["targets"])
     print(
         f"bench ({results['meta']['mode']}) done in {results['meta']['seconds']:.0f}s: web edit p50 "
-        f"{metrics['web_edit_to_served']['p50']:.2f}s, worker p50 {metrics['worker_edit_to_new_result']['p50']:.2f}s, "
+        f"{metrics['web_edit_to_served']['p50']:.2f}s in the pod, "
+        f"{metrics['skaffold_web_edit_to_served']['p50']:.2f}s through skaffold dev, "
+        f"{metrics['tilt_web_edit_to_served']['p50']:.2f}s through tilt up; "
+        f"worker p50 {metrics['worker_edit_to_new_result']['p50']:.2f}s, "
         f"naive/synced {metrics['naive_over_synced']:.1f}x, prod rebuild "
         f"{metrics['prod_code_only_rebuild']['seconds']:.1f}s, prod +{metrics['prod_image']['over_base_mb']:.0f} MB; "
         f"{met}/{len(results['targets'])} targets met; {run_dir}/results.md",
@@ -160,7 +166,17 @@ def measure(plan: Plan, progress: Progress) -> dict[str, Any]:
         finally:
             prod.remove_all()
 
+    progress.next("the real loop on the test cluster: skaffold dev and tilt up, then `skaffold run` as the naive loop")
+    with tempfile.TemporaryDirectory(prefix="shipyard-bench-") as work:
+        real = cluster_loop.measure(plan.cluster_edits, plan.cluster_edits, plan.cluster_naive_loops, Path(work),
+                                    progress)  # fmt: skip
+    for tool in cluster_loop.TOOLS:
+        for key, value in real[tool].items():
+            metrics[f"{tool}_{key}"] = value
+    metrics["cluster_naive_loop"] = real["naive_loop"]
+
     metrics["cold_start"]["dev_pod"] = metrics.pop("cold_start_dev_pod")
+    metrics["web_in_pod_reload"] = reload.in_pod(metrics["web_edit_to_served"])
     metrics["naive_over_synced"] = round(metrics["naive_loop"]["p50"] / metrics["web_edit_to_served"]["p50"], 2)
     metrics["web_edit_over_floor"] = round(
         metrics["web_edit_to_served"]["p50"] / metrics["cold_start"]["dev"]["app"]["p50"], 2

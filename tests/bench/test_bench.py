@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.bench.report import LOOPS, TARGETS
+from tasks.bench.report import CLUSTER_LOOPS, CLUSTER_PHASES, LOOPS, TARGETS
 from tasks.paths import ROOT
 from tests.image.conftest import base_image, dev_image, prod_image  # noqa: F401 - shared fixtures
 
@@ -43,11 +43,13 @@ def test_out_pointing_at_a_file_is_one_line_and_a_non_zero_exit(tmp_path):
 @pytest.mark.docker
 @pytest.mark.postgres
 @pytest.mark.redis
+@pytest.mark.cluster
 @pytest.mark.slow
-def test_quick_bench_writes_every_metric(tmp_path, dev_image, prod_image):  # noqa: F811 - fixtures
-    result = invoke_bench("--quick", "--out", str(tmp_path))
+def test_quick_bench_writes_every_metric(tmp_path, dev_image, prod_image, harness):  # noqa: F811 - fixtures
+    harness.ensure_stack()  # the session's cluster: the bench uses it and leaves it running
+    result = invoke_bench("--quick", "--out", str(tmp_path), timeout=1200)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "(8/8)" in result.stdout  # progress was shown
+    assert "(9/9)" in result.stdout  # progress was shown
     assert result.stdout.strip().splitlines()[-1].startswith("bench (quick) done in ")
 
     run = tmp_path / "latest"
@@ -56,8 +58,13 @@ def test_quick_bench_writes_every_metric(tmp_path, dev_image, prod_image):  # no
     assert meta["mode"] == "quick" and meta["cpu_count"] == os.cpu_count()
     assert meta["tools"]["docker_engine"] and meta["images"]["dev"]["django"] and meta["images"]["prod"]["gunicorn"]
 
-    for key, _label in LOOPS:
+    for key, _label in LOOPS + CLUSTER_LOOPS:
         assert_distribution(key, m[key])
+    assert_distribution("web reload in the pod", m["web_in_pod_reload"])
+    for tool in ("skaffold", "tilt"):
+        assert m[f"{tool}_to_all_ready"] > 0
+        phases = m[f"{tool}_web_edit_to_served"]["phases_p50"]
+        assert set(phases) == set(CLUSTER_PHASES) and phases["to_served"] is not None
     assert all(isinstance(v, float) and v >= 0 for v in m["web_edit_to_served"]["phases_p50"].values() if v is not None)
     for where in ("dev", "dev_pod", "prod"):
         assert_distribution(f"cold start {where}", m["cold_start"][where]["app"])
@@ -80,4 +87,5 @@ def test_quick_bench_writes_every_metric(tmp_path, dev_image, prod_image):  # no
     assert all(isinstance(t["met"], bool) and t["value"] > 0 for t in results["targets"])
     table = (run / "results.md").read_text()
     assert "| web edit (synced) |" in table and "## Where the time goes" in table
+    assert "| web edit, skaffold dev |" in table and "| web edit, tilt up |" in table
     assert (run / "latency.png").read_bytes().startswith(PNG_SIGNATURE)

@@ -18,6 +18,7 @@ import pytest
 
 from tasks.bench.reload import TASK_FILE, VIEW_FILE, task_edit, view_edit
 from tasks.cluster.client import Cluster, kubectl
+from tasks.devloop.loop import SKAFFOLD_DEV_FLAGS
 from tasks.devloop.scratch import scratch_copy
 from tests.cluster.commands import delete_namespace, restricted_namespace
 from tests.cluster.loop import background, get_json, pods, post_job
@@ -27,7 +28,7 @@ from tests.support.processes import wait_until
 pytestmark = [pytest.mark.cluster, pytest.mark.docker, pytest.mark.slow]
 
 EDITS = 10
-# An edit is synced and reloaded in about 3 s here; a loop that held syncs for a test run took 23-31 s.
+# An edit is served within about a second here; a loop that held syncs for a test run took 23-31 s.
 EDIT_SERVED_WITHIN = 20
 SETTLE_SECONDS = 1.5  # after a reload, before the next edit: the new child's watcher must be running
 FORWARD = re.compile(r"Port forwarding (\S+) in namespace \S+, remote port (\d+) -> http://127\.0\.0\.1:(\d+)")
@@ -39,7 +40,15 @@ class DevLoop:
     def __init__(self, cluster: Cluster, copy: Path, namespace: str):
         self.cluster, self.copy, self.namespace = cluster, copy, namespace
         self.started = time.monotonic()
-        argv = ["skaffold", "dev", "--profile", "offline", "--namespace", namespace, "--port-forward=user"]
+        argv = [
+            "skaffold",
+            "dev",
+            "--profile",
+            "offline",
+            "--namespace",
+            namespace,
+            *SKAFFOLD_DEV_FLAGS,
+        ]  # as invoke up
         self.skaffold = background(argv, copy, cluster, copy.parent / "skaffold-dev.log")
         self.web = f"http://127.0.0.1:{self.forwarded('service/web', 80)}"
         self.jobs()  # served: the schema is migrated and the forward answers

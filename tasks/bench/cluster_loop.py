@@ -1,0 +1,243 @@
+"""The dev loop's numbers through the real tools on the test cluster: `skaffold dev` and `tilt up`.
+
+Each tool runs as `invoke up` runs it, in a scratch copy of the project (tasks/devloop/scratch.py)
+and a PodSecurity-restricted namespace of its own. Measured per tool: from the command to every
+workload Ready and web served; web edit-to-served and worker edit-to-new-result; and, once, the
+naive loop (`skaffold run` after an edit: rebuild, push, roll the pods, Ready). Phases come from the
+tool's own output, each line timestamped as it arrived (tasks/devloop/running.py): when the tool
+noticed the change, when it had copied it into the pod, and the web pod's reloader lines as the
+tool streams them, which arrive a little after they were written.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from tasks.bench.reload import VIEW_FILE, phases, task_edit, view_edit
+from tasks.bench.stack import BenchError
+from tasks.bench.stats import distribution, median_of
+from tasks.cluster import lifecycle
+from tasks.cluster.client import Cluster, env, kubectl
+from tasks.cluster.progress import ClusterError
+from tasks.devloop import loop
+from tasks.devloop.running import Running
+from tasks.devloop.scratch import scratch_copy
+
+Log = Callable[[str], None]
+TOOLS = ("skaffold", "tilt")
+TILT_WEB_PORT = 8000  # the Tiltfile's forward
+SETTLE_SECONDS = 1.5  # between edits: the new web child's file watcher starts a moment after it answers
+POLL_EVERY = 0.01
+# What each tool prints when it noticed an edit and when the copy into the pod was done; then the web
+# pod's own lines (runserver + django-watchfiles), as the tool streams them.
+MARKS = {
+    "skaffold": {"noticed": "Syncing ", "copied": "Watching for changes", "reloading": "changed, reloading",
+                 "ready": "Starting development server"},
+    "tilt": {"noticed": "File Changed", "copied": "/web updated!", "reloading": "changed, reloading",
+             "ready": "Starting development server"},
+}  # fmt: skip
+PHASES = ("to_noticed", "to_copied", "to_reloading", "to_ready", "to_served")
+
+
+@dataclass
+class Loop:
+    tool: str
+    cluster: Cluster
+    copy: Path
+    namespace: str
+    running: Running
+    web: str = ""
+
+    def get(self, path: str, timeout: float = 2) -> Any:
+        try:
+            return requests.get(f"{self.web}{path}", timeout=timeout).json()
+        except (requests.RequestException, ValueError):
+            return None
+
+    def write(self, files: dict[str, bytes]) -> None:
+        for name, content in files.items():
+            (self.copy / name).write_bytes(content)
+
+
+def poll(what: str, condition: Callable[[], Any], timeout: float, every: float = POLL_EVERY, loop_: Loop | None = None):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if loop_ is not None and not loop_.running.alive():
+            raise BenchError(f"{loop_.tool} exited while waiting for {what}: {loop_.running.output()[-300:]}")
+        if time.monotonic() > deadline:
+            raise BenchError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(every)
+
+
+def all_ready(cluster: Cluster, namespace: str) -> bool:
+    """Every Deployment and StatefulSet has its replicas Ready and the migrate Job succeeded."""
+    out = kubectl(cluster, "-n", namespace, "get", "deployments,statefulsets,jobs", "-o", "json", check=False)
+    try:
+        items = json.loads(out.stdout)["items"]
+    except ValueError:
+        return False
+    kinds = {item["kind"] for item in items}
+    if not {"Deployment", "StatefulSet", "Job"} <= kinds:
+        return False
+    for item in items:
+        status = item.get("status", {})
+        if item["kind"] == "Job":
+            if not status.get("succeeded"):
+                return False
+        elif status.get("readyReplicas", 0) < item["spec"].get("replicas", 1):
+            return False
+    return True
+
+
+def _namespace(cluster: Cluster, tool: str) -> str:
+    name = f"bench-{tool}-{uuid.uuid4().hex[:6]}"
+    kubectl(cluster, "create", "namespace", name)
+    kubectl(cluster, "label", "namespace", name, "pod-security.kubernetes.io/enforce=restricted")
+    return name
+
+
+def _argv(tool: str, cluster: Cluster, namespace: str, copy: Path) -> tuple[list[str], dict[str, str]]:
+    environ = env(cluster)
+    if tool == "skaffold":
+        return ["skaffold", "dev", "--profile", "offline", "--namespace", namespace, *loop.SKAFFOLD_DEV_FLAGS], environ
+    environ |= {"TILT_DEV_DIR": str(copy.parent / "tilt-dev"), "TILT_DISABLE_ANALYTICS": "1"}
+    argv = ["tilt", "up", "--context", cluster.context, "--namespace", namespace, "--port", "0", "--stream",
+            "--", "--offline"]  # fmt: skip
+    return argv, environ
+
+
+def _web_url(tool: str, running: Running) -> str | None:
+    if tool == "tilt":
+        return f"http://127.0.0.1:{TILT_WEB_PORT}"
+    for _, line in list(running.lines):
+        if line.startswith("Port forwarding service/web in namespace") and "remote port 80 ->" in line:
+            return line.rsplit("-> ", 1)[1].strip()
+    return None
+
+
+@contextmanager
+def started(tool: str, cluster: Cluster, parent: Path, log: Log) -> Iterator[tuple[Loop, float]]:
+    """TOOL's dev loop from nothing (a new namespace) to all workloads Ready and web served; (loop, seconds)."""
+    copy = scratch_copy(parent / tool)
+    namespace = _namespace(cluster, tool)
+    argv, environ = _argv(tool, cluster, namespace, copy)
+    log(f"  {' '.join(argv)}")
+    begun = time.monotonic()
+    running = Running(argv, copy, environ, parent / f"{tool}.log")
+    loop_ = Loop(tool, cluster, copy, namespace, running)
+    try:
+        loop_.web = poll(f"{tool} to forward web", lambda: _web_url(tool, running), 600, 0.2, loop_)
+        poll(f"every workload Ready under {tool}", lambda: all_ready(cluster, namespace), 600, 0.5, loop_)
+        ready = time.monotonic() - begun
+        poll(f"web to answer through {tool}'s forward", lambda: loop_.get("/api/jobs") is not None, 120, 0.1, loop_)
+        yield loop_, ready
+    finally:
+        running.stop()
+        kubectl(cluster, "delete", "namespace", namespace, "--wait=false", check=False)
+
+
+def web_edits(loop_: Loop, iterations: int, log: Log) -> dict[str, Any]:
+    totals, rows = [], []
+    for i in range(iterations):
+        time.sleep(SETTLE_SECONDS)
+        token = uuid.uuid4().hex[:8]
+        saved = time.monotonic()
+        loop_.write(view_edit(token))
+        poll(f"web edit {token} to be served", lambda t=token: (loop_.get("/api/jobs") or {}).get("edit") == t, 60,
+             loop_=loop_)  # fmt: skip
+        served = time.monotonic()
+        row = phases(loop_.running.lines, MARKS[loop_.tool], saved, served)
+        totals.append(served - saved)
+        rows.append(row)
+        log(f"  {loop_.tool} web edit {i + 1}/{iterations}: served in {served - saved:.2f}s ({_describe(row)})")
+    return {**distribution(totals), "phases_p50": {key: median_of(rows, key) for key in PHASES}, "iterations": rows}
+
+
+def _submit_and_wait(loop_: Loop) -> dict[str, Any] | None:
+    """A job through the API and its result, or None if web was reloading (it imports the task's module)."""
+    try:
+        response = requests.post(f"{loop_.web}/api/jobs", json={"text": "bench the worker"}, timeout=10)
+        if response.status_code != 202:
+            return None
+        job_id = response.json()["id"]
+    except (requests.RequestException, ValueError):
+        return None
+    job = poll(f"job {job_id} to be done", lambda: (j := loop_.get(f"/api/jobs/{job_id}")) and j["status"] in
+               ("done", "failed") and j, 60, loop_=loop_)  # fmt: skip
+    return job.get("result") or {}
+
+
+def worker_edits(loop_: Loop, iterations: int, log: Log) -> dict[str, Any]:
+    poll("the worker to do a job", lambda: _submit_and_wait(loop_) is not None, 60, 0.2, loop_)
+    totals = []
+    for i in range(iterations):
+        time.sleep(SETTLE_SECONDS)
+        token = uuid.uuid4().hex[:8]
+        saved = time.monotonic()
+        loop_.write(task_edit(token))
+        poll(f"worker edit {token} in a job's result", lambda t=token: (_submit_and_wait(loop_) or {}).get("edit") == t,
+             60, loop_=loop_)  # fmt: skip
+        totals.append(time.monotonic() - saved)
+        log(f"  {loop_.tool} worker edit {i + 1}/{iterations}: new result in {totals[-1]:.2f}s")
+    return distribution(totals)
+
+
+def naive_loop(cluster: Cluster, copy: Path, iterations: int, log: Log) -> dict[str, Any]:
+    """Without sync: an edit, then `skaffold run` (build, push, deploy, wait until every pod is Ready)."""
+    namespace = _namespace(cluster, "naive")
+    argv = ["skaffold", "run", "--profile", "offline", "--namespace", namespace]
+    totals = []
+    try:
+        for i in range(iterations + 1):  # the first run deploys everything: not timed
+            token = uuid.uuid4().hex[:8]
+            (copy / "app" / VIEW_FILE).write_bytes(view_edit(token)[f"app/{VIEW_FILE}"])
+            begun = time.monotonic()
+            ran = subprocess.run(argv, cwd=copy, env=env(cluster), capture_output=True, text=True, timeout=900)
+            if ran.returncode != 0:
+                raise BenchError(f"skaffold run failed: {(ran.stdout + ran.stderr)[-300:]}")
+            if i:
+                totals.append(time.monotonic() - begun)
+                log(f"  naive loop (skaffold run) {i}/{iterations}: new pods Ready in {totals[-1]:.2f}s")
+    finally:
+        kubectl(cluster, "delete", "namespace", namespace, "--wait=false", check=False)
+    return distribution(totals)
+
+
+def _describe(row: dict[str, float | None]) -> str:
+    return ", ".join(f"{k.removeprefix('to_')} {'?' if v is None else f'{v:.2f}'}" for k, v in row.items())
+
+
+def measure(web_iterations: int, worker_iterations: int, naive_iterations: int, work: Path, log: Log) -> dict:
+    """Both tools on the test cluster (started here if none runs, with the dev overlay's datastores)."""
+    try:
+        outcome = lifecycle.up(with_datastores=True, log=lambda line: log(f"  cluster: {line}"))
+    except ClusterError as error:
+        raise BenchError(f"the test cluster: {error}") from None
+    cluster, out = outcome.cluster, {}
+    try:
+        for tool in TOOLS:
+            with started(tool, cluster, work, log) as (loop_, ready):
+                log(f"  {tool}: every workload Ready {ready:.1f}s after the command")
+                out[tool] = {
+                    "to_all_ready": round(ready, 2),
+                    "web_edit_to_served": web_edits(loop_, web_iterations, log),
+                    "worker_edit_to_new_result": worker_edits(loop_, worker_iterations, log),
+                }
+        out["naive_loop"] = naive_loop(cluster, work / "skaffold" / "main", naive_iterations, log)
+    finally:
+        if outcome.started:
+            lifecycle.down(log=lambda line: log(f"  cluster: {line}"))
+    return out
