@@ -45,9 +45,7 @@ def test_kind_pins_kind_its_node_image_skaffold_and_tilt():
 
 def test_kind_checks_each_download_against_its_release_checksum():
     installs = {
-        step["name"].split()[1]: step["run"]
-        for step in steps("ci.yml")
-        if step.get("name", "").startswith("Install ")
+        step["name"].split()[1]: step["run"] for step in steps("ci.yml") if step.get("name", "").startswith("Install ")
     }
     assert sorted(installs) == ["kind", "skaffold", "tilt"]
     for tool, script in installs.items():
