@@ -32,6 +32,7 @@ from tasks.cluster.progress import ClusterError
 from tasks.devloop import loop
 from tasks.devloop.running import Running
 from tasks.devloop.scratch import scratch_copy
+from tasks.services.reach import port_open
 
 Log = Callable[[str], None]
 TOOLS = ("skaffold", "tilt")
@@ -131,6 +132,8 @@ def _web_url(tool: str, running: Running) -> str | None:
 @contextmanager
 def started(tool: str, cluster: Cluster, parent: Path, log: Log) -> Iterator[tuple[Loop, float]]:
     """TOOL's dev loop from nothing (a new namespace) to all workloads Ready and web served; (loop, seconds)."""
+    if tool == "tilt" and port_open("127.0.0.1", TILT_WEB_PORT):
+        raise BenchError(f"127.0.0.1:{TILT_WEB_PORT} is taken: the Tiltfile forwards web there; stop what holds it")
     copy = scratch_copy(parent / tool)
     namespace = _namespace(cluster, tool)
     argv, environ = _argv(tool, cluster, namespace, copy)

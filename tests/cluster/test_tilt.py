@@ -9,7 +9,6 @@ to the dev-only lock. Tilt's state (its API server's config) stays in the test's
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import time
 import uuid
@@ -21,17 +20,13 @@ import yaml
 from tasks.bench.reload import view_edit
 from tasks.cluster.client import Cluster, env, kubectl
 from tasks.devloop.scratch import scratch_copy
+from tasks.services.reach import port_open
 from tests.cluster.commands import delete_namespace, restricted_namespace
 from tests.cluster.loop import background, free_port, get_json, pods
 from tests.support.processes import wait_until
 
 pytestmark = [pytest.mark.cluster, pytest.mark.docker, pytest.mark.slow]
 WEB_PORT = 8000  # the Tiltfile's forward, as a developer uses it (Tilt reconnects it across reloads)
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
 
 
 class Tilt:
@@ -94,7 +89,7 @@ def test_the_real_tilt_reads_the_debug_flag(tilt):
 @pytest.fixture(scope="module")
 def tilt_up(tilt):
     """`tilt up` (headless, streaming its log) over what `tilt ci` deployed; web through Tilt's own forward."""
-    assert port_free(WEB_PORT), f"127.0.0.1:{WEB_PORT} is taken: the Tiltfile forwards web there; free it"
+    assert not port_open("127.0.0.1", WEB_PORT), f"127.0.0.1:{WEB_PORT} is taken: the Tiltfile forwards web there"
     argv = ["tilt", "up", *tilt.flags(), "--stream", "--", "--offline"]
     up = background(argv, tilt.copy, tilt.cluster, tilt.copy.parent / "tilt-up.log", tilt.env)
     port = ["--port", str(tilt.port)]
