@@ -23,6 +23,7 @@ from typing import Any
 
 import requests
 
+from tasks.bench import stack
 from tasks.bench.reload import VIEW_FILE, phases, task_edit, view_edit
 from tasks.bench.stack import BenchError
 from tasks.bench.stats import distribution, median_of
@@ -71,16 +72,14 @@ class Loop:
 
 
 def poll(what: str, condition: Callable[[], Any], timeout: float, every: float = POLL_EVERY, loop_: Loop | None = None):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
+    """stack.poll, failing at once if the tool exited."""
+
+    def probe() -> Any:
         if loop_ is not None and not loop_.running.alive():
             raise BenchError(f"{loop_.tool} exited while waiting for {what}: {loop_.running.output()[-300:]}")
-        if time.monotonic() > deadline:
-            raise BenchError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(every)
+        return condition()
+
+    return stack.poll(what, probe, timeout, every)
 
 
 def all_ready(cluster: Cluster, namespace: str) -> bool:
@@ -121,12 +120,8 @@ def _argv(tool: str, cluster: Cluster, namespace: str, copy: Path) -> tuple[list
 
 
 def _web_url(tool: str, running: Running) -> str | None:
-    if tool == "tilt":
-        return f"http://127.0.0.1:{TILT_WEB_PORT}"
-    for _, line in list(running.lines):
-        if line.startswith("Port forwarding service/web in namespace") and "remote port 80 ->" in line:
-            return line.rsplit("-> ", 1)[1].strip()
-    return None
+    port = TILT_WEB_PORT if tool == "tilt" else loop.skaffold_forward(running.output(), "service/web", 80)
+    return f"http://127.0.0.1:{port}" if port else None
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 from tasks.devloop import minikube
 from tasks.devloop.targets import Target
@@ -16,6 +17,15 @@ SKAFFOLD_DEV_FLAGS = (
     # 1000 ms by default, most of an edit's wait. An editor's save is one burst well inside 100 ms.
     "--watch-poll-interval=100",
 )
+
+# skaffold says where it forwards: "Port forwarding service/web in namespace NS, remote port 80 -> http://127.0.0.1:8000"
+SKAFFOLD_FORWARD = re.compile(r"Port forwarding (\S+) in namespace \S+, remote port (\d+) -> http://127\.0\.0\.1:(\d+)")
+
+
+def skaffold_forward(output: str, target: str, remote: int) -> int | None:
+    """The local port skaffold last said it forwards TARGET's REMOTE port to (it may forward anew)."""
+    ports = {(m[1], int(m[2])): int(m[3]) for m in SKAFFOLD_FORWARD.finditer(output)}
+    return ports.get((target, remote))
 
 
 def buildkit_path(env: dict[str, str]) -> dict[str, str]:

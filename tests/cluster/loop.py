@@ -50,6 +50,12 @@ def pods(cluster: Cluster, ns: str, component: str) -> list[dict[str, Any]]:
     return [p for p in items if p["metadata"].get("ownerReferences") and not p["metadata"].get("deletionTimestamp")]
 
 
+def web_pod(cluster: Cluster, ns: str) -> tuple[str, str] | None:
+    """(uid, image) of the web pod, or None while a rollout has more than one."""
+    found = pods(cluster, ns, "web")
+    return (found[0]["metadata"]["uid"], found[0]["spec"]["containers"][0]["image"]) if len(found) == 1 else None
+
+
 def background(
     argv: list[str], cwd: Path, cluster: Cluster, log: Path, environ: dict[str, str] | None = None
 ) -> Running:

@@ -8,7 +8,6 @@ own port-forward, then a runtime-lock change that rebuilds the image and rolls t
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -18,10 +17,10 @@ import pytest
 
 from tasks.bench.reload import TASK_FILE, VIEW_FILE, task_edit, view_edit
 from tasks.cluster.client import Cluster, kubectl
-from tasks.devloop.loop import SKAFFOLD_DEV_FLAGS
+from tasks.devloop.loop import SKAFFOLD_DEV_FLAGS, skaffold_forward
 from tasks.devloop.scratch import scratch_copy
 from tests.cluster.commands import delete_namespace, restricted_namespace
-from tests.cluster.loop import background, get_json, pods, post_job
+from tests.cluster.loop import background, get_json, pods, post_job, web_pod
 from tests.support.dap import DapSession
 from tests.support.processes import wait_until
 
@@ -31,7 +30,6 @@ EDITS = 10
 # An edit is served within about a second here; a loop that held syncs for a test run took 23-31 s.
 EDIT_SERVED_WITHIN = 20
 SETTLE_SECONDS = 1.5  # after a reload, before the next edit: the new child's watcher must be running
-FORWARD = re.compile(r"Port forwarding (\S+) in namespace \S+, remote port (\d+) -> http://127\.0\.0\.1:(\d+)")
 
 
 class DevLoop:
@@ -59,8 +57,7 @@ class DevLoop:
 
         def found() -> int | None:
             assert self.skaffold.alive(), f"skaffold dev exited:\n{self.skaffold.output()[-4000:]}"
-            ports = {(m[1], int(m[2])): int(m[3]) for m in FORWARD.finditer(self.skaffold.output())}
-            return ports.get((target, remote))
+            return skaffold_forward(self.skaffold.output(), target, remote)
 
         return wait_until(f"skaffold to forward {target}:{remote}", found, 600, 1)
 
@@ -73,9 +70,7 @@ class DevLoop:
             (self.copy / name).write_bytes(content)
 
     def web_pod(self) -> tuple[str, str] | None:
-        """(uid, image) of the web pod, or None while a rollout has more than one."""
-        found = pods(self.cluster, self.namespace, "web")
-        return (found[0]["metadata"]["uid"], found[0]["spec"]["containers"][0]["image"]) if len(found) == 1 else None
+        return web_pod(self.cluster, self.namespace)
 
     def replaced(self, uid: str) -> tuple[str, str]:
         """Wait for web's pod UID to be gone (terminating pods still answer), then for web to answer

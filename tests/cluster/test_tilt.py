@@ -22,7 +22,7 @@ from tasks.cluster.client import Cluster, env, kubectl
 from tasks.devloop.scratch import scratch_copy
 from tasks.services.reach import port_open
 from tests.cluster.commands import delete_namespace, restricted_namespace
-from tests.cluster.loop import background, free_port, get_json, pods
+from tests.cluster.loop import background, free_port, get_json, pods, web_pod
 from tests.support.processes import wait_until
 
 pytestmark = [pytest.mark.cluster, pytest.mark.docker, pytest.mark.slow]
@@ -48,9 +48,7 @@ class Tilt:
         return kubectl(self.cluster, "-n", self.namespace, *args, **kwargs)
 
     def web_pod(self) -> tuple[str, str] | None:
-        """(uid, image) of the web pod, or None while a rollout has more than one."""
-        found = pods(self.cluster, self.namespace, "web")
-        return (found[0]["metadata"]["uid"], found[0]["spec"]["containers"][0]["image"]) if len(found) == 1 else None
+        return web_pod(self.cluster, self.namespace)
 
 
 @pytest.fixture(scope="module")
