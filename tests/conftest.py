@@ -3,6 +3,7 @@ import os
 import pytest
 
 from tests.support.harness import cluster, harness  # noqa: F401 - one session-wide harness for every folder
+from tests.support.scenarios import pytest_terminal_summary, record  # noqa: F401 - one reliability table
 from tests.support.stack import Stack
 
 

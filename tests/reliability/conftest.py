@@ -14,30 +14,6 @@ from tasks.paths import ROOT
 from tests.support.servers import PrivatePostgres, PrivateRedis
 from tests.support.stack import Stack
 
-RESULTS: list[dict] = []
-
-
-@pytest.fixture
-def record(request):
-    """record(action, checks, **numbers): one row of the reliability table."""
-
-    def add(action: str, checks: str, **numbers: int) -> None:
-        RESULTS.append({"scenario": request.node.name, "done": action, "checked": checks, "numbers": numbers})
-
-    return add
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    if not RESULTS:
-        return
-    terminalreporter.section("reliability scenarios")
-    for row in RESULTS:
-        numbers = ", ".join(f"{k}={v}" for k, v in row["numbers"].items())
-        terminalreporter.write_line(f"{row['scenario']}: {row['done']} | {row['checked']} | {numbers}")
-    out = ROOT / ".state" / "reliability.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(RESULTS, indent=2))
-
 
 @pytest.fixture
 def private_redis(tmp_path):
@@ -54,19 +30,6 @@ def private_postgres():
     server.start()
     yield server
     server.remove()
-
-
-def tally(rows: list[tuple[str, str, int]], accepted: list[str]) -> dict[str, int]:
-    """Count, from the job rows in PostgreSQL, what happened to the accepted jobs."""
-    by_id = {job_id: (status, attempts) for job_id, status, attempts in rows}
-    done = [job_id for job_id in accepted if by_id.get(job_id, ("", 0))[0] == "done"]
-    return {
-        "accepted": len(accepted),
-        "rows": len(rows),
-        "done": len(done),
-        "redelivered": sum(1 for _, attempts in by_id.values() if attempts > 1),
-        "lost": len(accepted) - len(done),
-    }
 
 
 def make_stack(tmp_path, **kwargs) -> Stack:

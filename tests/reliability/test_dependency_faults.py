@@ -6,8 +6,9 @@ import time
 import pytest
 import requests
 
-from tests.reliability.conftest import load, make_stack, tally
+from tests.reliability.conftest import load, make_stack
 from tests.support.processes import wait_until
+from tests.support.scenarios import tally
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 

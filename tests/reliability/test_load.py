@@ -3,8 +3,9 @@
 import pytest
 import requests
 
-from tests.reliability.conftest import load, tally
+from tests.reliability.conftest import load
 from tests.support.processes import wait_until
+from tests.support.scenarios import tally
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 

@@ -6,8 +6,8 @@ import signal
 import pytest
 import requests
 
-from tests.reliability.conftest import tally
 from tests.support.processes import wait_until
+from tests.support.scenarios import tally
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 

@@ -1,0 +1,22 @@
+"""One fault stack for the scenarios in this folder: built and deployed once, its namespace deleted after."""
+
+from __future__ import annotations
+
+import pytest
+
+from tasks.devloop.scratch import scratch_copy
+from tests.cluster.commands import delete_namespace, restricted_namespace
+from tests.cluster.faults.stack import FaultStack, build, mark
+
+
+@pytest.fixture(scope="package")
+def faults(harness, tmp_path_factory) -> FaultStack:
+    cluster = harness.ensure_stack()
+    copy = scratch_copy(tmp_path_factory.mktemp("faults"))
+    image_a = build(cluster, copy, copy.parent / "a.json")
+    mark(copy)
+    image_b = build(cluster, copy, copy.parent / "b.json")
+    stack = FaultStack(cluster, restricted_namespace(cluster, "faults"), {"a": image_a, "b": image_b})
+    stack.deploy()
+    yield stack
+    delete_namespace(cluster, stack.namespace)
