@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.cluster.client import Cluster, env, kubectl
+from tests.cluster.loop import pods
 from tests.support.processes import wait_until
 
 HERE = Path(__file__).parent
@@ -106,9 +107,7 @@ class FaultStack:
 
     def pods(self, component: str) -> list[dict[str, Any]]:
         """The workload's own running pods (not terminating ones, nor a test's)."""
-        out = self.kubectl("get", "pods", "-l", f"app.kubernetes.io/component={component}", "-o", "json").stdout
-        items = json.loads(out)["items"]
-        return [p for p in items if p["metadata"].get("ownerReferences") and not p["metadata"].get("deletionTimestamp")]
+        return pods(self.cluster, self.namespace, component)
 
     def restarts(self, component: str) -> dict[str, int]:
         return {

@@ -1,4 +1,4 @@
-"""Jobs through web's Service while a worker pod or the Redis pod is deleted: every accepted job ends done, once."""
+"""Jobs through web's Service while a worker pod is deleted, its pool killed, or Redis deleted: none lost."""
 
 from __future__ import annotations
 
