@@ -5,6 +5,7 @@ import time
 from datetime import timedelta
 
 from celery import shared_task
+from config import request_id
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -51,6 +52,7 @@ def analyse_text(job_id: str) -> str:
         job.status = Job.Status.DONE
         job.finished_at = timezone.now()
         job.save(update_fields=["result", "status", "finished_at", "updated_at"])
+    log.info("job %s done", job_id, extra={"job_id": job_id})
     return "done"
 
 
@@ -81,4 +83,5 @@ def enqueue(job: Job) -> None:
         except Exception:
             log.exception("could not enqueue job %s; the stale-job sweep will retry it", job.id)
 
-    transaction.on_commit(send)
+    # The id of the request that made the job goes into the task's headers (config/request_id.py).
+    transaction.on_commit(request_id.carried(send))

@@ -8,6 +8,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from config.logs import log_format
+
 SCHEDULE = Path(tempfile.gettempdir()) / "celerybeat-schedule"
 
 
@@ -23,7 +25,9 @@ def main() -> None:
     for path in clear_stale_state():
         print(f"beat: removed stale {path}", flush=True)
     level = os.environ.get("LOG_LEVEL", "INFO")
-    argv = ["celery", "--app", "config", "beat", "--loglevel", level, "--schedule", str(SCHEDULE)]
+    # No startup banner where logs are JSON (config/logs.py): every line stays one object.
+    quiet = ["--quiet"] if log_format() == "json" else []
+    argv = ["celery", "--app", "config", *quiet, "beat", "--loglevel", level, "--schedule", str(SCHEDULE)]
     os.execvp(argv[0], argv)
 
 

@@ -1,8 +1,12 @@
 """The Celery application; its configuration lives in Django settings under CELERY_*."""
 
+import logging.config
 import os
 
 from celery import Celery
+from celery.signals import before_task_publish, setup_logging, task_prerun
+
+from config import request_id
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -13,3 +17,18 @@ app.autodiscover_tasks()
 # The heartbeat file the worker's exec probe reads (config/heartbeat.py; beat's scheduler is
 # named in settings). Named, not imported: web never loads the worker step or celery.beat.
 app.steps["worker"].add("config.heartbeat:HeartbeatFile")
+
+
+@setup_logging.connect
+def use_django_logging(**_kwargs) -> None:
+    """With a receiver here, Celery configures no logging of its own: worker and beat log as web
+    does (config/logs.py)."""
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+    logging.captureWarnings(True)  # a library's warning is a log line too, not raw stderr
+
+
+# The request id travels in the task message's headers (config/request_id.py).
+before_task_publish.connect(request_id.add_to_task_headers, weak=False)
+task_prerun.connect(request_id.set_from_task, weak=False)

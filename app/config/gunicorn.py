@@ -2,6 +2,8 @@
 
 import os
 
+from config.logs import log_format, logging_config
+
 bind = "0.0.0.0:8000"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Load Django in the master: a missing setting stops start-up once, with one line, and
@@ -12,5 +14,8 @@ graceful_timeout = 20
 timeout = 30
 # TLS ends at the Ingress; trust its X-Forwarded-* headers.
 forwarded_allow_ips = "*"
-accesslog = "-"
+# gunicorn's own lines in the app's format; no access log: config/request_id.py logs each
+# request with its id and duration instead.
+accesslog = None
 errorlog = "-"
+logconfig_dict = logging_config(log_format(), os.environ.get("LOG_LEVEL", "INFO"))

@@ -7,6 +7,7 @@ SECRET_KEY, DATABASE_URL, REDIS_URL and ALLOWED_HOSTS are required.
 from pathlib import Path
 
 from config.env import DEBUG, env, required
+from config.logs import log_format, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -37,6 +38,8 @@ if DEBUG:
 MIDDLEWARE = [
     # First: probes answer before host validation (kubelet sends the pod IP as Host).
     "config.health.HealthCheckMiddleware",
+    # Every other request gets an id and one log line (config/request_id.py); probes do not.
+    "config.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -156,10 +159,5 @@ USE_I18N = True
 USE_TZ = True
 
 # --- Logging: everything to stdout, for kubectl logs ---------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["stdout"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+LOG_FORMAT = log_format()
+LOGGING = logging_config(LOG_FORMAT, env.str("LOG_LEVEL", default="INFO"))

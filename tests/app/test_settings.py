@@ -43,3 +43,11 @@ def test_check_deploy_passes_at_warning_level_with_production_settings():
 def test_models_and_migrations_agree():
     result = manage(EMPTY | PROD_ENV, "makemigrations", "--check", "--dry-run")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_an_unknown_log_format_stops_start_up_with_one_line():
+    result = manage(EMPTY | PROD_ENV | {"LOG_FORMAT": "yaml"}, "check")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "ImproperlyConfigured: LOG_FORMAT='yaml' is not a log format; set LOG_FORMAT=json or text"
+    ]

@@ -49,6 +49,8 @@ DEV_VS_PROD = (
     | fields("configmap/app-config", "data.DEBUG", "data.ALLOWED_HOSTS", "data.CSRF_TRUSTED_ORIGINS")
     # dev's worker notices a reload faster (k8s/overlays/dev/worker-command.yaml).
     | fields("configmap/app-config", "data.CELERY_BROKER_POLLING_INTERVAL")
+    # dev logs readable text; prod one JSON object per line (app/config/logs.py).
+    | fields("configmap/app-config", "data.LOG_FORMAT")
     # dev reaches web through a node port, prod through its Ingress.
     | fields("service/web", "spec.type")
 )

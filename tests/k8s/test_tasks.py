@@ -47,7 +47,7 @@ def test_parity_prints_each_differing_field_with_both_values():
         + '"'
         in lines
     )
-    assert lines[-1].startswith("33 fields differ in 6 objects (4 workloads)")
+    assert lines[-1].startswith("34 fields differ in 6 objects (4 workloads)")
 
 
 @pytest.mark.slow

@@ -62,7 +62,7 @@ class Stack:
         return process, url
 
     def start_worker(self, name: str = "worker", concurrency: int = 2, **env: str) -> Process:
-        argv = [str(BIN / "celery"), "--app", "config", "worker", "--loglevel", "INFO", "--without-mingle",
+        argv = [str(BIN / "celery"), "--app", "config", "--quiet", "worker", "--loglevel", "INFO", "--without-mingle",
                 "--without-gossip", "--concurrency", str(concurrency), "--hostname", f"{name}@%h"]  # fmt: skip
         process = self.start(name, argv, **env)
         wait_until(f"{name} to be ready", lambda: "ready." in process.log() or process.popen.poll() is not None, 60)
