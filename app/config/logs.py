@@ -45,10 +45,11 @@ def logging_config(fmt: str, level: str) -> dict:
             },
         },
         "root": {"handlers": ["stdout"], "level": level},
-        # gunicorn's own loggers go through the root's handler; its access log stays off
-        # (config/gunicorn.py): the request line comes from config/request_id.py.
+        # gunicorn's own lines go through the root's handler. Its access log is dropped: with a
+        # logconfig_dict gunicorn writes it whatever `accesslog` says, and the request line,
+        # with its id, comes from config/request_id.py.
         "loggers": {
             "gunicorn.error": {"handlers": [], "propagate": True},
-            "gunicorn.access": {"handlers": [], "propagate": True},
+            "gunicorn.access": {"handlers": [], "propagate": False},
         },
     }

@@ -46,8 +46,9 @@ def test_one_request_id_follows_a_job_from_the_web_log_to_the_worker_log(stack):
         "logger": "shipyard.request", "level": "INFO", "method": "POST", "path": "/api/jobs", "status": 202,
     }  # fmt: skip
     assert request["duration_ms"] > 0 and request["time"] < done["time"]
-    # gunicorn's own lines are JSON too, with no request id.
+    # gunicorn's own lines are JSON too, with no request id; the request is logged once, not again by its access log.
     assert any(x["logger"] == "gunicorn.error" and x["request_id"] is None for x in json_lines(web.log()))
+    assert [x["message"] for x in json_lines(web.log()) if "/api/jobs" in x["message"]] == ["POST /api/jobs 202"]
 
 
 def test_a_malformed_request_id_is_replaced_and_the_new_one_logged(stack):

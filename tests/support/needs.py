@@ -36,6 +36,9 @@ FIXTURE_NEEDS: dict[str, tuple[str, ...]] = {
     "dev_image": ("docker",),
     "prod_image": ("docker",),
     "cluster": ("cluster",),
+    "broker": ("redis",),
+    # A marker, not a fixture: pytest-django's test database.
+    "django_db": ("postgres",),
 }
 _seen_up: set[str] = set()  # a service seen up stays trusted for the run: checking docker costs ~0.1 s
 
@@ -60,8 +63,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         marks = {mark.name for mark in item.iter_markers()}
         for fixture, wanted in FIXTURE_NEEDS.items():
             lacking = [m for m in wanted if m not in marks]
-            if fixture in getattr(item, "fixturenames", ()) and lacking:
-                missing.append(f"{item.nodeid} uses fixture {fixture!r}: mark it {', '.join(lacking)}")
+            if (fixture in getattr(item, "fixturenames", ()) or fixture in marks) and lacking:
+                missing.append(f"{item.nodeid} uses {fixture!r}: mark it {', '.join(lacking)}")
     if missing:
         raise pytest.UsageError("tests that use a service must say so with markers:\n  " + "\n  ".join(missing))
 

@@ -8,7 +8,7 @@ import pytest
 from config.logs import logging_config
 from config.request_id import HEADER, RequestIdFilter, current
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres, pytest.mark.redis]
 
 
 def test_a_well_formed_incoming_id_is_returned_and_logged(client, caplog):
