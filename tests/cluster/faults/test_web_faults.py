@@ -84,5 +84,5 @@ def test_web_scaled_from_1_to_3_every_replica_serves(faults: FaultStack, record)
     assert result["failed"] == 0, why(result)
     assert len(served) == 3 and all(served.values()), f"requests per replica: {served}"
     assert sum(served.values()) == result["ok"], (served, result)
-    record("web scaled 1 -> 3 under load", "zero failed requests; all 3 replicas served (from their access logs)",
+    record("web scaled 1 -> 3 under load", "zero failed requests; all 3 replicas served (from their request log lines)",
            **counts(result), **{f"replica_{i + 1}": n for i, n in enumerate(sorted(served.values()))})  # fmt: skip
