@@ -146,14 +146,15 @@ class FaultStack:
         except AssertionError:
             return self.jobs(ids)  # the caller's counts say what was not
 
-    def readyz_in(self, pod: str) -> tuple[int, str]:
-        """What web's readiness endpoint answers inside POD, as the kubelet asks it."""
+    def probe_in(self, pod: str, path: str) -> tuple[int, str]:
+        """(status, body) of web's PATH (/readyz, /healthz) asked inside POD, as the kubelet asks it."""
         probe = (
-            "import urllib.request, urllib.error\n"
-            "try:\n r = urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=8); print(r.status, r.read().decode())\n"  # noqa: E501
+            "import sys, urllib.request, urllib.error\n"
+            "url = 'http://127.0.0.1:8000' + sys.argv[1]\n"
+            "try:\n r = urllib.request.urlopen(url, timeout=8); print(r.status, r.read().decode())\n"
             "except urllib.error.HTTPError as e:\n print(e.code, e.read().decode())\n"
         )
-        out = self.kubectl("exec", pod, "-c", "web", "--", "python", "-c", probe, timeout=30).stdout.strip()
+        out = self.kubectl("exec", pod, "-c", "web", "--", "python", "-c", probe, path, timeout=30).stdout.strip()
         status, _, body = out.partition(" ")
         return int(status), body
 

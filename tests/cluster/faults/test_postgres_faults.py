@@ -28,12 +28,15 @@ def test_a_postgres_outage_takes_web_out_of_the_service_and_back_without_a_resta
     # The pod is deleted and kept away (replicas 0), so the outage outlasts readiness' 3 x 10 s.
     faults.kubectl("scale", "statefulset/postgres", "--replicas=0")
     started = time.monotonic()
-    answers = wait_until("web's readiness to fail", lambda: (a := faults.readyz_in(web[0]))[0] == 503 and a, 60, 0.5)
+
+    def readiness_failing() -> tuple[int, str] | None:
+        answer = faults.probe_in(web[0], "/readyz")
+        return answer if answer[0] == 503 else None
+
+    answers = wait_until("web's readiness to fail", readiness_failing, 60, 0.5)
     to_503 = since(started)
     assert '"failing": ["postgres"]' in answers[1], answers
-    assert faults.kubectl("exec", web[0], "-c", "web", "--", "python", "-c",
-                          "import urllib.request as u; print(u.urlopen('http://127.0.0.1:8000/healthz').status)"
-                          ).stdout.strip() == "200"  # fmt: skip
+    assert faults.probe_in(web[0], "/healthz")[0] == 200
     wait_until("both web pods to leave the Service's endpoints", lambda: faults.endpoints() == (0, 2), 90, 0.5)
     to_out = since(started)
 
