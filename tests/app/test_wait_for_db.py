@@ -9,15 +9,9 @@ import time
 import pytest
 
 from tests.app.test_settings import EMPTY, PROD_ENV
-from tests.support.processes import manage
+from tests.support.processes import free_port, manage
 
 pytestmark = pytest.mark.postgres
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def with_port(port: int) -> dict:

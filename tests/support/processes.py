@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -18,11 +19,24 @@ from tasks.paths import APP
 BIN = Path(sys.executable).parent
 
 
+# Ports the kernel never hands out as a connection's source port: below its ephemeral range
+# (and below Kubernetes' NodePort range). A port picked from the ephemeral range can be taken by
+# any outgoing connection between the pick and the server's bind (CI saw debugpy's own do it).
+_PICK_FROM = range(10000, 30000)
+_picker = random.Random()
+
+
 def free_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port nothing listens on now, and no outgoing connection will take meanwhile."""
+    for _ in range(200):
+        port = _picker.choice(_PICK_FROM)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError(f"no free loopback port in {_PICK_FROM.start}-{_PICK_FROM.stop - 1}")
 
 
 def clean_env(overrides: dict[str, str | None]) -> dict[str, str]:
