@@ -35,6 +35,7 @@ from pathlib import Path
 MANAGE = str(Path(__file__).with_name("manage.py"))
 RELOAD = 3  # the exit status Django's reloader uses for "a file changed, run me again"
 LISTEN_FD = "DEVSERVER_LISTEN_FD"  # the parent's listening socket, kept across its re-exec
+METRICS_FD = "DEVSERVER_METRICS_FD"  # likewise for the metrics port
 
 # Libraries every child imports (setup, checks, the migrations check, the first request) that
 # import cleanly before Django is configured; with their dependencies, about 900 modules.
@@ -156,6 +157,31 @@ def listen(argv: list[str]) -> int:
     return fd
 
 
+def listen_for_metrics() -> int | None:
+    """The fd of the metrics port's socket (METRICS_PORT, config/metrics.py), owned here like the app's:
+    a scrape during a reload waits for the next child. None when no metrics are served."""
+    if METRICS_FD in os.environ:
+        return int(os.environ[METRICS_FD])
+    port = os.environ.get("METRICS_PORT", "").strip() or "0"
+    if not port.isdigit() or int(port) > 65535:
+        sys.exit(f"devserver: METRICS_PORT={port!r} is not a port; set a port number, or 0 for no metrics server")
+    if not int(port):
+        return None
+    # A new start, not a re-exec: forget the last run's values (as config.metrics.clear_multiprocess_dir
+    # does; this parent imports no project code).
+    if directory := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        for stale in Path(directory).glob("*.db"):
+            stale.unlink()
+    try:
+        server = socket.create_server(("0.0.0.0", int(port)), backlog=16)
+    except OSError as error:
+        sys.exit(f"devserver: cannot serve metrics on METRICS_PORT={port}: {error}; free the port or set another")
+    fd = server.detach()
+    os.set_inheritable(fd, True)
+    os.environ[METRICS_FD] = str(fd)
+    return fd
+
+
 def serve_on_inherited_socket(fd: int) -> None:
     """runserver made to serve on the parent's socket instead of binding its own, and, on a change, to
     stop accepting and let the answers in flight finish before the child exits: an answer cut off
@@ -205,7 +231,7 @@ def serve_on_inherited_socket(fd: int) -> None:
     autoreload.trigger_reload = finish_then_reload
 
 
-def run_child(argv: list[str], fd: int) -> None:
+def run_child(argv: list[str], fd: int, metrics_fd: int | None) -> None:
     """In the forked child: runserver as Django's reloader runs its child, then exit at once."""
     os.environ["RUN_MAIN"] = "true"  # django.utils.autoreload: serve and watch, don't spawn
     code = 1
@@ -213,6 +239,10 @@ def run_child(argv: list[str], fd: int) -> None:
         from django.core.management import execute_from_command_line
 
         serve_on_inherited_socket(fd)
+        if metrics_fd is not None:
+            from config import metrics
+
+            metrics.serve(listening=socket.socket(fileno=os.dup(metrics_fd)))
         execute_from_command_line([MANAGE, "runserver", *argv])
         code = 0
     except SystemExit as stop:
@@ -231,7 +261,7 @@ def serve(argv: list[str]) -> int:
     started = time.monotonic()
     held = warm()
     print(f"devserver: libraries imported once in {time.monotonic() - started:.2f}s; restarts fork from here")
-    fd = listen(argv)
+    fd, metrics_fd = listen(argv), listen_for_metrics()
     child, stopping = 0, False
 
     def stop(_signum: int, _frame: object) -> None:
@@ -249,7 +279,7 @@ def serve(argv: list[str]) -> int:
         if child == 0:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            run_child(argv, fd)
+            run_child(argv, fd, metrics_fd)
         _, status = os.waitpid(child, 0)
         child = 0
         code = os.waitstatus_to_exitcode(status)

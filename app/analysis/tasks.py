@@ -9,11 +9,16 @@ from config import request_id
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from prometheus_client import Counter
 
 from analysis.models import Job
 from analysis.text import analyse
 
 log = logging.getLogger(__name__)
+JOBS = Counter(
+    "shipyard_jobs", "Analysis jobs the worker handled, by outcome: done, failed (gave up), missing, "
+    "already-done or already-failed (a redelivery).", ["outcome"],
+)  # fmt: skip
 
 # A job that keeps killing its worker (or timing out) is given up on, not retried forever.
 MAX_ATTEMPTS = 5
@@ -22,6 +27,12 @@ MAX_ATTEMPTS = 5
 @shared_task(name="analysis.analyse_text")
 def analyse_text(job_id: str) -> str:
     """Analyse one job's text and record the result once, however often it is delivered."""
+    outcome = _analyse(job_id)
+    JOBS.labels(outcome).inc()
+    return outcome
+
+
+def _analyse(job_id: str) -> str:
     with transaction.atomic():
         job = Job.objects.select_for_update().filter(pk=job_id).first()
         if job is None:

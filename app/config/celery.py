@@ -4,9 +4,17 @@ import logging.config
 import os
 
 from celery import Celery
-from celery.signals import before_task_publish, setup_logging, task_prerun
+from celery.signals import (
+    beat_init,
+    before_task_publish,
+    setup_logging,
+    task_postrun,
+    task_prerun,
+    worker_init,
+    worker_ready,
+)
 
-from config import request_id
+from config import request_id, task_metrics
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -32,3 +40,10 @@ def use_django_logging(**_kwargs) -> None:
 # The request id travels in the task message's headers (config/request_id.py).
 before_task_publish.connect(request_id.add_to_task_headers, weak=False)
 task_prerun.connect(request_id.set_from_task, weak=False)
+
+# Metrics (config/task_metrics.py): tasks counted in the pool; the worker and beat serve on METRICS_PORT.
+task_prerun.connect(task_metrics.task_started, weak=False)
+task_postrun.connect(task_metrics.task_finished, weak=False)
+worker_init.connect(task_metrics.worker_starting, weak=False)
+worker_ready.connect(task_metrics.worker_ready, weak=False)
+beat_init.connect(task_metrics.beat_starting, weak=False)

@@ -2,6 +2,7 @@
 
 import os
 
+from config import metrics
 from config.logs import log_format, logging_config
 
 bind = "0.0.0.0:8000"
@@ -19,3 +20,16 @@ forwarded_allow_ips = "*"
 accesslog = None
 errorlog = "-"
 logconfig_dict = logging_config(log_format(), os.environ.get("LOG_LEVEL", "INFO"))
+
+# Metrics (config/metrics.py): the workers record, the master serves their sum on METRICS_PORT, so a
+# scrape answers even while every worker is busy. Checked and cleared here, before the app loads.
+metrics.port()
+metrics.clear_multiprocess_dir()
+
+
+def when_ready(_server) -> None:
+    metrics.serve()
+
+
+def child_exit(_server, worker) -> None:
+    metrics.mark_dead(worker.pid)

@@ -11,6 +11,8 @@ from celery import bootsteps
 from celery.beat import PersistentScheduler
 from heartbeat_probe import INTERVAL_SECONDS, heartbeat_file
 
+from config import task_metrics
+
 WORKER_FILE = heartbeat_file("worker")
 BEAT_FILE = heartbeat_file("beat")
 
@@ -52,6 +54,7 @@ class HeartbeatScheduler(PersistentScheduler):
     def tick(self, *args, **kwargs) -> float:
         # beat.Service.start calls tick() once per pass of its loop, whether a task is due or not.
         touch(BEAT_FILE)
+        task_metrics.beat_ticked()
         return super().tick(*args, **kwargs)
 
     def close(self) -> None:

@@ -40,6 +40,8 @@ MIDDLEWARE = [
     "config.health.HealthCheckMiddleware",
     # Every other request gets an id and one log line (config/request_id.py); probes do not.
     "config.request_id.RequestIdMiddleware",
+    # Counted and timed by view and status (config/request_metrics.py); probes are not.
+    "config.request_metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

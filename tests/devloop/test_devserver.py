@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from tasks.bench.reload import VIEW_FILE, view_edit
 from tasks.paths import APP
@@ -43,13 +44,13 @@ def children(pid: int) -> set[int]:
 
 
 class DevServer:
-    def __init__(self, stack, tmp_path: Path, debugpy_port: int | None = None):
+    def __init__(self, stack, tmp_path: Path, debugpy_port: int | None = None, **env: str):
         self.app = tmp_path / "app"
         shutil.copytree(APP, self.app, ignore=shutil.ignore_patterns("__pycache__"))
         self.url = f"http://127.0.0.1:{free_port()}"
         debugpy = ["-m", "debugpy", "--listen", f"127.0.0.1:{debugpy_port}"] if debugpy_port else []
         argv = [sys.executable, *debugpy, "devserver.py", self.url.removeprefix("http://")]
-        self.process = stack.start("devserver", argv, cwd=self.app, DEBUG="true")
+        self.process = stack.start("devserver", argv, cwd=self.app, DEBUG="true", **env)
         self.wait_serving()
         time.sleep(WATCHER_SETTLE_SECONDS)
 
@@ -124,6 +125,38 @@ def test_the_port_never_refuses_a_connection_during_a_reload(devserver):
     assert "changed, reloading" in devserver.process.log()
     assert refused == []
     assert answered and set(answered) == {b"HTTP/1.1 200"}
+
+
+def listings_counted(metrics_url: str) -> float:
+    """shipyard_http_requests_total for GET /api/jobs answered 200, as the metrics port serves it now."""
+    text = requests.get(metrics_url, timeout=5).text
+    wanted = {"view": "api-jobs", "method": "GET", "status": "200"}
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "shipyard_http_requests_total" and sample.labels == wanted
+    )
+
+
+def test_metrics_are_served_by_each_child_and_keep_counting_across_reloads(stack, tmp_path):
+    port = free_port()
+    metrics = {"METRICS_PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
+    devserver = DevServer(stack, tmp_path, **metrics)
+    metrics_url = f"http://127.0.0.1:{port}/metrics"
+    for _ in range(30):
+        assert devserver.jobs() is not None
+    before = listings_counted(metrics_url)
+    assert before >= 31  # and wait_serving's
+
+    token = devserver.edit_view()
+    wait_until("the edited view to be served", lambda: devserver.served(token), 30, 0.05)
+    # Served by the new child, which answered one or two listings itself: the old child's counts are kept.
+    after_reload = listings_counted(metrics_url)
+    assert after_reload > before
+    for _ in range(3):
+        assert devserver.jobs() is not None
+    assert listings_counted(metrics_url) == after_reload + 3
 
 
 def test_a_taken_port_is_one_clear_line(tmp_path):
