@@ -14,6 +14,7 @@ ns = Collection(
     devloop.up,
     devloop.down,
     devloop.doctor,
+    devloop.metrics,
     promotion.promote,
     bench.bench,
     Collection("services", services.start),

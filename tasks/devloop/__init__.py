@@ -1,14 +1,16 @@
-"""The dev loop: `invoke doctor`, `invoke up` (skaffold dev, or tilt up) and `invoke down`."""
+"""The dev loop: `invoke doctor`, `invoke up` (skaffold dev, or tilt up), `invoke metrics` and `invoke down`."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 
 from invoke import Context, Exit, task
 
 from tasks import cluster
 from tasks.devloop import loop, minikube, targets
+from tasks.devloop import metrics as dev_metrics
 from tasks.devloop.diagnosis import report
 from tasks.paths import ROOT
 
@@ -61,3 +63,42 @@ def down(c: Context, tilt: bool = False, stop_cluster: bool = False) -> None:
     elif stop_cluster and target.kind == "harness":
         cluster.down(c)
     print(f"down: removed the dev loop from {target.context}")
+
+
+@task(
+    help={
+        "show": "print each workload's metrics once and exit, instead of running Prometheus",
+        "namespace": "where the dev loop deployed (default: the context's own namespace)",
+        "port": "Prometheus's web UI port on 127.0.0.1 (default 9090)",
+    }
+)
+def metrics(c: Context, show: bool = False, namespace: str = "", port: int = 9090) -> None:
+    """Look at the dev loop's metrics: a local Prometheus scraping web, worker and beat (or --show them)."""
+    try:
+        if not show:
+            dev_metrics.ensure_free(port)
+            dev_metrics.prometheus.binary()
+        target, why = targets.find()
+        if target is None:
+            raise dev_metrics.Unreachable(f"{why}; start the dev loop first (invoke up)")
+        forwards = dev_metrics.forward_all(target, namespace)
+    except (dev_metrics.Unreachable, FileNotFoundError) as error:
+        raise Exit(f"metrics: {error}", code=1) from None
+    try:
+        if show:
+            print(dev_metrics.show(forwards), flush=True)
+            return
+        server = dev_metrics.run_prometheus(forwards, port)
+        scraped = ", ".join(f"{w} ({address})" for w, (_, address) in forwards.items())
+        print(f"metrics: Prometheus on http://127.0.0.1:{port} scraping {scraped}; Ctrl+C stops it", flush=True)
+        print("metrics: try  sum by (view, status) (rate(shipyard_http_requests_total[1m]))", flush=True)
+        signal.signal(signal.SIGTERM, lambda *_: server.terminate())
+        try:
+            code = server.wait()
+        except KeyboardInterrupt:
+            server.terminate()
+            code = server.wait()
+        if code not in (0, -signal.SIGTERM):
+            raise Exit(f"metrics: prometheus exited with {code} (its log is above)", code=1)
+    finally:
+        dev_metrics.stop(forwards)

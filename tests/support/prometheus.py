@@ -3,37 +3,22 @@ scraping the given targets every second, and PromQL through its HTTP API."""
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
 import requests
 
+from tasks.devloop import prometheus
 from tests.support.processes import Process, free_port, http_status, wait_until
 
 SCRAPE_SECONDS = 1
 
 
-def binary() -> str:
-    found = shutil.which("prometheus")
-    assert found, "no prometheus on PATH: run ./bin/setup --services (it installs Debian's prometheus package)"
-    return found
-
-
-def config(targets: dict[str, str]) -> str:
-    """prometheus.yml with one scrape job per target (job name: host:port); JSON is YAML."""
-    jobs = [{"job_name": job, "static_configs": [{"targets": [address]}]} for job, address in targets.items()]
-    scrape = {"scrape_interval": f"{SCRAPE_SECONDS}s", "scrape_timeout": "900ms"}
-    return json.dumps({"global": scrape, "scrape_configs": jobs}, indent=1)
-
-
 class Prometheus:
     def __init__(self, targets: dict[str, str], work: Path):
         work.mkdir(parents=True, exist_ok=True)
-        (work / "prometheus.yml").write_text(config(targets))
+        (work / "prometheus.yml").write_text(prometheus.config(targets, SCRAPE_SECONDS))
         self.url = f"http://127.0.0.1:{free_port()}"
-        argv = [binary(), f"--config.file={work / 'prometheus.yml'}", f"--storage.tsdb.path={work / 'data'}",
-                f"--web.listen-address={self.url.removeprefix('http://')}", "--log.level=warn"]  # fmt: skip
+        argv = prometheus.argv(str(work / "prometheus.yml"), str(work / "data"), self.url.removeprefix("http://"))
         self.process = Process("prometheus", argv, {}, work, cwd=work)
         wait_until("Prometheus to be ready", lambda: http_status(self.url + "/-/ready") == 200 or self.exited(), 30)
         assert not self.exited(), f"prometheus exited:\n{self.process.log()}"

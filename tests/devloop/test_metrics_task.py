@@ -1,0 +1,34 @@
+"""`invoke metrics` refusing in one line what it cannot do (what it shows of a real dev loop:
+tests/cluster/test_skaffold_run.py)."""
+
+import os
+import socket
+import sys
+
+from tests.devloop.test_doctor import isolated, run_invoke
+
+
+def test_without_a_cluster_it_says_to_start_the_dev_loop():
+    result = run_invoke("metrics", "--show", path=os.environ["PATH"])
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "metrics: no current kubectl context; start the dev loop first (invoke up)"
+    ], result.stderr
+
+
+def test_a_taken_ui_port_is_named_before_anything_starts():
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = run_invoke("metrics", "--port", str(port), path=os.environ["PATH"], env=isolated())
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"metrics: port {port} is taken") and line.endswith("free it or pass --port"), line
+
+
+def test_without_prometheus_it_says_how_to_install_it():
+    # Only what invoke itself needs on PATH: the virtualenv's bin, no prometheus.
+    result = run_invoke("metrics", "--port", "0", path=os.path.dirname(sys.executable))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "metrics: no prometheus on PATH: install Debian's prometheus package (./bin/setup --services does)"
+    ], result.stderr
