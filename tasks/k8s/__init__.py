@@ -5,7 +5,7 @@ from __future__ import annotations
 from invoke import Context, Exit, task
 
 from tasks.cli import emit, exits_on, help_even_for_positionals
-from tasks.k8s import kustomize, overlay_diff, schema
+from tasks.k8s import kustomize, monitoring_schema, overlay_diff, schema
 
 
 @task
@@ -18,23 +18,37 @@ def render(c: Context, overlay: str) -> None:
 
 @task
 def validate(c: Context) -> None:
-    """Render every overlay and validate it strictly against the Kubernetes schemas."""
-    failures = 0
+    """Render every overlay and validate it strictly: Kubernetes' schemas, the Prometheus Operator's."""
     names = kustomize.overlays()
     versions = schema.versions()
+    rendered = {}
     for overlay in names:
         with exits_on(*kustomize.ERRORS):
-            manifests = kustomize.render_yaml(overlay)
+            rendered[overlay] = schema.split(kustomize.render(overlay))
+    with_monitoring = [overlay for overlay in names if rendered[overlay][1]]
+    if with_monitoring and (missing := monitoring_schema.missing()):
+        raise Exit(f"k8s.validate: cannot check the PodMonitors of {', '.join(with_monitoring)}: {missing}", code=2)
+    operator = (
+        f"@kubernetes-models/prometheus-operator {monitoring_schema.package_version()}" if with_monitoring else ""
+    )
+    failures = 0
+    for overlay in names:
+        manifests, monitoring = rendered[overlay]
         count = len(kustomize.parse(manifests))
         for version in versions:
             problems = schema.validate(manifests, version, count)
-            print(f"{overlay}: {count} objects against Kubernetes {version}: {'ok' if not problems else 'FAILED'}")
-            for problem in problems:
-                print(f"  {problem}")
+            print(schema.outcome(overlay, f"{count} objects against Kubernetes {version}", problems))
             failures += bool(problems)
+        if monitoring:
+            problems = monitoring_schema.validate(monitoring)
+            print(schema.outcome(overlay, f"{len(monitoring)} objects against {operator}", problems))
+            failures += bool(problems)
+    total = len(names) * len(versions) + len(with_monitoring)
     summary = f"{len(names)} overlays x {len(versions)} Kubernetes versions ({', '.join(versions)})"
+    if with_monitoring:
+        summary += f", and {', '.join(with_monitoring)} against {operator}"
     if failures:
-        raise Exit(f"k8s.validate: {failures} of {len(names) * len(versions)} checks failed ({summary})", code=1)
+        raise Exit(f"k8s.validate: {failures} of {total} checks failed ({summary})", code=1)
     print(f"k8s.validate: all valid, {summary}")
 
 

@@ -3,8 +3,10 @@
 It follows the networking.k8s.io/v1 semantics for what this stack uses: policies add up;
 a pod selected by no policy of a type is open in that direction; an empty `from`/`to` or
 `ports` list matches everything; a named port resolves on the destination pod. Peers outside
-the namespace are either pods of another namespace (an Ingress controller, CoreDNS) or
-addresses outside the cluster. One simplification: any ipBlock matches any outside address.
+the namespace are either pods of another namespace (an Ingress controller, CoreDNS, Prometheus)
+or addresses outside the cluster. A namespaceSelector sees one label of a namespace, the
+kubernetes.io/metadata.name the API server gives each; our own namespace's name is chosen at
+deploy time, so only `{}` matches it. One simplification: any ipBlock matches any outside address.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 
 from tests.k8s.manifests import pod_templates, selects
 
+NAMESPACE_NAME = "kubernetes.io/metadata.name"
+
 
 @dataclass(frozen=True)
 class Peer:
@@ -21,6 +25,7 @@ class Peer:
     where: str  # "namespace" (one of our pods), "other-namespace" or "outside"
     labels: dict[str, str] = field(default_factory=dict, hash=False)
     ports: dict[str, int] = field(default_factory=dict, hash=False)  # named container ports
+    namespace: str = ""  # the other namespace's name; "" for ours (unknown) and for outside
 
     @property
     def ours(self) -> bool:
@@ -47,8 +52,9 @@ def _peer_matches(rule_peers: list[dict[str, Any]] | None, peer: Peer) -> bool:
         namespace_selector, pod_selector = entry.get("namespaceSelector"), entry.get("podSelector")
         if namespace_selector is None:  # a podSelector alone means pods of the policy's namespace
             matched = peer.ours and selects(pod_selector, peer.labels)
-        else:  # namespaceSelector {} is every namespace; we know no other namespace's labels
-            matched = namespace_selector == {} and peer.where != "outside"
+        else:  # namespaceSelector {} is every namespace; otherwise only a name can match
+            namespace_labels = {NAMESPACE_NAME: peer.namespace} if peer.namespace else {}
+            matched = peer.where != "outside" and selects(namespace_selector, namespace_labels)
             matched = matched and (pod_selector is None or selects(pod_selector, peer.labels))
         if matched:
             return True
@@ -94,3 +100,16 @@ def allowed(objects: list[dict[str, Any]], source: Peer, destination: Peer, port
         policies, destination, source, "ingress", port, protocol, destination
     )
     return out and into
+
+
+def opened_by(objects: list[dict[str, Any]], destination: Peer, port: int, protocol: str = "TCP") -> list[str]:
+    """Names of the policies that accept connections to destination's port from some peer."""
+    policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
+    return sorted(
+        policy["metadata"]["name"]
+        for policy in policies
+        if "Ingress" in _policy_types(policy) and selects(policy["spec"]["podSelector"], destination.labels)
+        if any(
+            _port_matches(rule.get("ports"), port, protocol, destination) for rule in policy["spec"].get("ingress", [])
+        )
+    )

@@ -9,14 +9,24 @@ from __future__ import annotations
 import pytest
 
 from tests.k8s.manifests import APP_WORKLOADS, PodTemplate, find, rendered, verify_job
-from tests.k8s.netpol import Peer, allowed, our_pods
+from tests.k8s.netpol import Peer, allowed, opened_by, our_pods
 
 pytestmark = pytest.mark.k8s
 
-INGRESS_CONTROLLER = Peer("ingress-controller", "other-namespace", {"app.kubernetes.io/name": "ingress-nginx"})
-CLUSTER_DNS = Peer("coredns", "other-namespace", {"k8s-app": "kube-dns"}, {"dns": 53, "dns-tcp": 53})
+INGRESS_CONTROLLER = Peer(
+    "ingress-controller", "other-namespace", {"app.kubernetes.io/name": "ingress-nginx"}, namespace="ingress-nginx"
+)
+CLUSTER_DNS = Peer(
+    "coredns", "other-namespace", {"k8s-app": "kube-dns"}, {"dns": 53, "dns-tcp": 53}, namespace="kube-system"
+)
 OUTSIDE = Peer("outside-the-cluster", "outside")  # browsers via NodePort, managed databases, the internet
-OTHERS = (INGRESS_CONTROLLER, CLUSTER_DNS, OUTSIDE)
+# Prometheus in the namespace k8s/components/monitoring admits, and the same pod anywhere else.
+PROMETHEUS_LABELS = {"app.kubernetes.io/name": "prometheus"}
+PROMETHEUS = Peer("prometheus", "other-namespace", PROMETHEUS_LABELS, {"web": 9090}, namespace="monitoring")
+PROMETHEUS_ELSEWHERE = Peer("prometheus-elsewhere", "other-namespace", PROMETHEUS_LABELS, namespace="default")
+OTHERS = (INGRESS_CONTROLLER, CLUSTER_DNS, OUTSIDE, PROMETHEUS, PROMETHEUS_ELSEWHERE)
+METRICS_PORT = 9100
+SCRAPED = ("web", "worker", "beat")
 
 PORTS = [
     (53, "UDP"),
@@ -27,16 +37,21 @@ PORTS = [
     (5678, "TCP"),
     (6379, "TCP"),
     (8000, "TCP"),
+    (METRICS_PORT, "TCP"),
 ]
 IN_CLUSTER_DATASTORES = {"postgres": 5432, "redis": 6379}
 
 
-def needed(source: Peer, destination: Peer, port: int, protocol: str, external_datastores: bool) -> bool:
+def needed(
+    source: Peer, destination: Peer, port: int, protocol: str, external_datastores: bool, monitored: bool
+) -> bool:
     """The flows the stack needs, and nothing else."""
     if source.ours and not destination.ours and port == 53:
         return True  # name resolution, for every pod
     if source.name == "web-ready":
         return (destination.name, port, protocol) == ("web", 8000, "TCP")  # skaffold's readiness check
+    if destination.name in SCRAPED and (port, protocol) == (METRICS_PORT, "TCP"):
+        return monitored and source.namespace == "monitoring"  # Prometheus's scrapes, from its namespace only
     if destination.name == "web" and not source.ours:
         return (port, protocol) == (8000, "TCP")  # HTTP from the Ingress controller or the node port
     if source.name in APP_WORKLOADS and protocol == "TCP":
@@ -47,7 +62,7 @@ def needed(source: Peer, destination: Peer, port: int, protocol: str, external_d
 
 
 def test_flows_are_exactly_the_ones_the_stack_needs(overlay, objects):
-    external_datastores = overlay != "dev"
+    external_datastores = monitored = overlay != "dev"
     verify = PodTemplate(verify_job())
     pods = [*our_pods(objects), Peer(verify.name, "namespace", verify.labels, verify.port_names())]
     pairs = (
@@ -59,7 +74,7 @@ def test_flows_are_exactly_the_ones_the_stack_needs(overlay, objects):
     for source, destination in pairs:
         ports = PORTS + [(p, "TCP") for p in destination.ports.values()]
         for port, protocol in sorted(set(ports)):
-            want = needed(source, destination, port, protocol, external_datastores)
+            want = needed(source, destination, port, protocol, external_datastores, monitored)
             got = allowed(objects, source, destination, port, protocol)
             if want != got:
                 wrong.append(f"{source.name} -> {destination.name}:{port}/{protocol}: {'allowed' if got else 'denied'}")
@@ -90,3 +105,22 @@ def test_the_evaluator_denies_what_no_policy_allows():
     assert not allowed(only_deny, INGRESS_CONTROLLER, web, 8000)
     assert not allowed(only_deny, web, CLUSTER_DNS, 53, "UDP")
     assert allowed([], INGRESS_CONTROLLER, web, 8000)  # no policy at all: open
+
+
+def test_only_the_monitoring_policy_opens_the_metrics_port(overlay, objects):
+    """Whoever the peer: no other policy, web's public one included, admits anything to port 9100."""
+    for pod in our_pods(objects):
+        if pod.name in SCRAPED:
+            assert pod.ports["metrics"] == METRICS_PORT, pod.name
+            expected = [] if overlay == "dev" else ["metrics-ingress"]
+            assert opened_by(objects, pod, METRICS_PORT) == expected, pod.name
+            assert opened_by(objects, pod, 8000) == (["web-ingress"] if pod.name == "web" else []), pod.name
+
+
+def test_prometheus_reaches_the_metrics_port_by_namespace_not_by_labels(production_overlay):
+    objects = rendered(production_overlay)
+    for pod in our_pods(objects):
+        if pod.name in SCRAPED:
+            assert allowed(objects, PROMETHEUS, pod, METRICS_PORT), pod.name
+            assert not allowed(objects, PROMETHEUS_ELSEWHERE, pod, METRICS_PORT), pod.name
+            assert not allowed(objects, PROMETHEUS, pod, 8000) or pod.name == "web", pod.name  # web's http is public

@@ -71,6 +71,12 @@ ONLY_IN_PROD = {
     "horizontalpodautoscaler/worker",
     "ingress/web",
     "networkpolicy/app-egress-datastores",
+    # Prometheus scrapes prod (k8s/components/monitoring); dev's cluster has no Prometheus Operator.
+    # The metrics port and its settings are in both: dev serves the same /metrics.
+    "podmonitor/web",
+    "podmonitor/worker",
+    "podmonitor/beat",
+    "networkpolicy/metrics-ingress",
 }
 
 STAGING_VS_PROD = (
