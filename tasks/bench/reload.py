@@ -23,7 +23,7 @@ from tasks.containers.filesync import SKAFFOLD_UNTAR, TILT_UNTAR, edited, sync
 from tasks.containers.podrun import RunningPod, docker
 from tasks.image import builds
 from tasks.image.docker_engine import Log, docker_quiet
-from tasks.image.metrics import scratch_context
+from tasks.image.measurements import scratch_context
 
 # The web edit: the JSON list view gains a key (a real view: routing, middleware, one query).
 VIEW_FILE, VIEW_ANCHOR = "analysis/api.py", 'JsonResponse({"jobs": '

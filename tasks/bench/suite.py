@@ -22,8 +22,8 @@ from tasks.bench.stack import BenchError, PodSet, datastores, get_json, poll
 from tasks.containers.filesync import SyncError
 from tasks.image import builds
 from tasks.image.debian_base import ensure_base
-from tasks.image.metrics import code_only_rebuild
-from tasks.image.metrics import sizes as image_sizes
+from tasks.image.measurements import code_only_rebuild
+from tasks.image.measurements import sizes as image_sizes
 from tasks.paths import ROOT
 
 STEPS = 9

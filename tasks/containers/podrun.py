@@ -7,7 +7,9 @@
   127.0.0.1, and the in-cluster Service names resolve there too (--add-host).
 - Init containers run to completion, in order, before the main containers start.
 - Stopping honours preStop and terminationGracePeriodSeconds: preStop, SIGTERM, then SIGKILL.
-- Host networking shares ports, so a pod starts only once its declared ports are free.
+- Host networking shares ports, so a pod starts only once its declared ports are free. The one
+  port every workload declares alike, `metrics`, is moved to a free one (METRICS_PORT), as each
+  pod's own network namespace would keep them apart: see `metrics_port`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tasks.containers.podspec import Container, Pod
-from tasks.services.reach import port_open
+from tasks.services.reach import free_port, port_open
 
 # Service names the dev overlay's env points at, served on this host's loopback in tests.
 LOOPBACK_SERVICES = ("postgres", "redis")
@@ -49,6 +51,14 @@ class RunningPod:
     prefix: str = field(default_factory=lambda: f"shipyard-test-{uuid.uuid4().hex[:8]}")
     volume_root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="shipyard-pod-")))
     names: dict[str, str] = field(default_factory=dict)
+    metrics_ports: dict[str, int] = field(default_factory=dict)  # container -> the port it serves metrics on
+
+    def metrics_env(self, container: Container) -> dict[str, str]:
+        if "metrics" not in container.ports:
+            return {}
+        if container.name not in self.metrics_ports:
+            self.metrics_ports[container.name] = free_port()
+        return {"METRICS_PORT": str(self.metrics_ports[container.name])}
 
     def argv(self, container: Container, detach: bool) -> list[str]:
         image = self.image if container.uses_app_image else container.image
@@ -67,7 +77,7 @@ class RunningPod:
                 argv += ["--tmpfs", f"{path}:mode=1777"]
             else:
                 argv += ["--mount", f"type=bind,src={self.volume_root / volume},dst={path}"]
-        for key, value in {**container.env, **self.env_overrides}.items():
+        for key, value in {**container.env, **self.metrics_env(container), **self.env_overrides}.items():
             argv += ["--env", f"{key}={value}"]
         if container.argv:
             argv += ["--entrypoint", container.argv[0], image, *container.argv[1:]]
@@ -87,7 +97,7 @@ class RunningPod:
                 raise RuntimeError(
                     f"init container {container.name} failed: {result.stderr.decode()}{self.logs(container.name)}"
                 )
-        wait_ports_free([port for container in self.pod.containers for port in container.ports.values()])
+        wait_ports_free([port for c in self.pod.containers for name, port in c.ports.items() if name != "metrics"])
         for container in self.pod.containers:
             result = docker(*self.argv(container, detach=True))
             if result.returncode != 0:

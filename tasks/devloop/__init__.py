@@ -9,8 +9,8 @@ import subprocess
 from invoke import Context, Exit, task
 
 from tasks import cluster
+from tasks.devloop import forwarded_metrics as dev_metrics
 from tasks.devloop import loop, minikube, targets
-from tasks.devloop import metrics as dev_metrics
 from tasks.devloop.diagnosis import report
 from tasks.paths import ROOT
 

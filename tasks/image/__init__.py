@@ -1,6 +1,6 @@
 """`invoke image.*`: build the app images and their air-gapped base, lint and measure them.
 
-A thin layer over builds.py, debian_base.py and metrics.py beside it, which tests and
+A thin layer over builds.py, debian_base.py and measurements.py beside it, which tests and
 benchmarks import directly.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from invoke import Context, task
 from invoke.exceptions import Exit
 
-from tasks.image import builds, debian_base, metrics
+from tasks.image import builds, debian_base, measurements
 from tasks.image.docker_engine import docker, image_exists, image_size, mib
 from tasks.paths import ROOT
 
@@ -82,11 +82,11 @@ def measure(c: Context, cold: bool = False, offline: bool = False) -> None:
     """Report image sizes and prod build times: cold (--cold) and code-only rebuild."""
     flag = True if offline else None
     if cold:
-        cold_result = metrics.cold_build("prod", offline=flag)
+        cold_result = measurements.cold_build("prod", offline=flag)
         print(f"cold build: {cold_result.summary()}")
     elif not image_exists(builds.tag_for("prod")):
         builds.build("prod", offline=flag)
-    rebuild = metrics.code_only_rebuild("prod", offline=flag)
+    rebuild = measurements.code_only_rebuild("prod", offline=flag)
     deps = "cached" if rebuild.cached("deps") and rebuild.cached("prod-venv") else "REBUILT"
     print(f"code-only rebuild: {rebuild.seconds:.1f}s (dependency layers {deps})")
-    print(metrics.sizes().line())
+    print(measurements.sizes().line())

@@ -1,5 +1,6 @@
-"""Is a service reachable? Shared by the tasks that start services and the tests that need them."""
+"""Is a service reachable, which port is free? Shared by the tasks and the tests."""
 
+import random
 import shutil
 import socket
 import subprocess
@@ -20,3 +21,23 @@ def docker_running() -> bool:
         return subprocess.run(["docker", "info"], capture_output=True, timeout=30).returncode == 0
     except subprocess.TimeoutExpired:
         return False
+
+
+# Ports the kernel never hands out as a connection's source port: below its ephemeral range
+# (and below Kubernetes' NodePort range). A port picked from the ephemeral range can be taken by
+# any outgoing connection between the pick and the server's bind (CI saw debugpy's own do it).
+_PICK_FROM = range(10000, 30000)
+_picker = random.Random()
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now, and no outgoing connection will take meanwhile."""
+    for _ in range(200):
+        port = _picker.choice(_PICK_FROM)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError(f"no free loopback port in {_PICK_FROM.start}-{_PICK_FROM.stop - 1}")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
 
+from tasks.paths import APP
 from tests.app.test_settings import EMPTY, PROD_ENV
-from tests.support.processes import free_port, manage
+from tests.support.processes import clean_env, free_port, manage
 
 pytestmark = pytest.mark.postgres
 
@@ -37,9 +40,9 @@ def test_a_database_that_never_comes_fails_in_one_line_naming_why():
     assert result.stdout.count("waiting for the database") == 1
 
 
-def forward_later(port: int, delay: float, stop: threading.Event) -> None:
-    """After `delay`, accept on `port` and pipe each connection to the real PostgreSQL."""
-    time.sleep(delay)
+def forward_when(port: int, ready: threading.Event, stop: threading.Event) -> None:
+    """Once READY is set, accept on PORT and pipe each connection to the real PostgreSQL."""
+    ready.wait(60)
     with socket.create_server(("127.0.0.1", port)) as server:
         server.settimeout(0.2)
         while not stop.is_set():
@@ -63,16 +66,21 @@ def pipe(source: socket.socket, sink: socket.socket) -> None:
 
 
 def test_a_database_that_comes_up_later_is_waited_for():
-    port, stop = free_port(), threading.Event()
-    threading.Thread(target=forward_later, args=(port, 2.0, stop), daemon=True).start()
+    # The database appears only once the command has said it waits: however slowly it starts.
+    port, ready, stop = free_port(), threading.Event(), threading.Event()
+    threading.Thread(target=forward_when, args=(port, ready, stop), daemon=True).start()
+    argv = [sys.executable, "manage.py", "wait_for_db", "--timeout", "60", "--interval", "0.2"]
+    waiting = subprocess.Popen(argv, cwd=APP, env=clean_env(with_port(port)), stdout=subprocess.PIPE, text=True)
     try:
-        result = manage(with_port(port), "wait_for_db", "--timeout", "30", "--interval", "0.2")
+        first = waiting.stdout.readline().strip()
+        ready.set()
+        rest = waiting.communicate(timeout=60)[0].strip().splitlines()
     finally:
         stop.set()
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.strip().splitlines()
-    assert lines[0] == f"waiting for the database at 127.0.0.1:{port}: " + lines[0].split(": ", 1)[1]
-    assert lines[-1].startswith(f"the database at 127.0.0.1:{port} is ready (")
+        waiting.kill()
+    assert waiting.returncode == 0
+    assert first.startswith(f"waiting for the database at 127.0.0.1:{port}: "), first
+    assert rest[-1].startswith(f"the database at 127.0.0.1:{port} is ready ("), rest
 
 
 def test_bad_arguments_are_one_line():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tasks.image import builds, metrics
+from tasks.image import builds, measurements
 from tasks.image.docker_engine import image_id
 
 pytestmark = pytest.mark.docker
@@ -15,7 +15,7 @@ def test_an_unchanged_rebuild_is_all_cache_and_the_same_image(prod_image):
 
 
 def test_a_code_change_rebuilds_the_code_layers_only(prod_image):
-    rebuild = metrics.code_only_rebuild("prod", offline=True, log=lambda _: None)
+    rebuild = measurements.code_only_rebuild("prod", offline=True, log=lambda _: None)
     assert rebuild.cached("deps") and rebuild.cached("prod-venv")
     assert not rebuild.cached("prod")
     assert rebuild.image_id != prod_image.image_id

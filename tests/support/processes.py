@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,28 +13,9 @@ from pathlib import Path
 import requests
 
 from tasks.paths import APP
+from tasks.services.reach import free_port  # noqa: F401 - the tests' one way to pick a port
 
 BIN = Path(sys.executable).parent
-
-
-# Ports the kernel never hands out as a connection's source port: below its ephemeral range
-# (and below Kubernetes' NodePort range). A port picked from the ephemeral range can be taken by
-# any outgoing connection between the pick and the server's bind (CI saw debugpy's own do it).
-_PICK_FROM = range(10000, 30000)
-_picker = random.Random()
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on now, and no outgoing connection will take meanwhile."""
-    for _ in range(200):
-        port = _picker.choice(_PICK_FROM)
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError(f"no free loopback port in {_PICK_FROM.start}-{_PICK_FROM.stop - 1}")
 
 
 def clean_env(overrides: dict[str, str | None]) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from tests.support.processes import free_port
+from tasks.services.reach import free_port
 
 
 def test_free_ports_lie_below_the_kernels_ephemeral_range_and_are_bindable():
