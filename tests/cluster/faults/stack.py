@@ -79,9 +79,10 @@ class FaultStack:
     def apply(self, *objects: dict[str, Any]) -> None:
         self.kubectl("apply", "-f", "-", input="\n---\n".join(json.dumps(o) for o in objects))
 
-    def deploy(self) -> None:
-        """The overlay with image A, every workload rolled out and the migrate Job complete."""
-        rendered = kubectl(self.cluster, "kustomize", str(HERE / "overlay")).stdout
+    def deploy(self, rendered: str | None = None) -> None:
+        """The overlay (or RENDERED: another overlay's manifests built on it) with image A, every workload
+        rolled out and the migrate Job complete."""
+        rendered = rendered or kubectl(self.cluster, "kustomize", str(HERE / "overlay")).stdout
         with_a = rendered.replace("image: shipyard-app:faults", f"image: {self.images['a']}")
         assert with_a != rendered and "shipyard-app:" not in with_a.replace(self.images["a"], ""), "image name changed"
         self.kubectl("apply", "-f", "-", input=with_a)
