@@ -88,7 +88,10 @@ def metrics(c: Context, show: bool = False, namespace: str = "", port: int = 909
         if show:
             print(dev_metrics.show(forwards), flush=True)
             return
-        server = dev_metrics.run_prometheus(forwards, port)
+        try:
+            server = dev_metrics.run_prometheus(forwards, port)
+        except dev_metrics.Unreachable as error:
+            raise Exit(f"metrics: {error}", code=1) from None
         scraped = ", ".join(f"{w} ({address})" for w, (_, address) in forwards.items())
         print(f"metrics: Prometheus on http://127.0.0.1:{port} scraping {scraped}; Ctrl+C stops it", flush=True)
         print("metrics: try  sum by (view, status) (rate(shipyard_http_requests_total[1m]))", flush=True)

@@ -67,13 +67,22 @@ def show(forwards: dict[str, tuple[Running, str]]) -> str:
 
 
 def run_prometheus(forwards: dict[str, tuple[Running, str]], port: int) -> subprocess.Popen:
-    """A Prometheus scraping every forwarded port, its data under .state/metrics (fresh each run)."""
+    """A Prometheus scraping every forwarded port, ready; its data under .state/metrics (fresh each run)."""
     targets = {workload: address for workload, (_, address) in forwards.items()}
     data = STATE / "data"
     shutil.rmtree(data, ignore_errors=True)
     config = STATE / "prometheus.yml"
     config.write_text(prometheus.config(targets, SCRAPE_SECONDS))
-    return subprocess.Popen(prometheus.argv(str(config), str(data), f"127.0.0.1:{port}"), cwd=STATE)
+    server = subprocess.Popen(prometheus.argv(str(config), str(data), f"127.0.0.1:{port}"), cwd=STATE)
+    deadline = time.monotonic() + 30
+    while server.poll() is None and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/ready", timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise Unreachable(f"prometheus did not start (exit {server.wait()}; its log is above)")
 
 
 def stop(forwards: dict[str, tuple[Running, str]]) -> None:

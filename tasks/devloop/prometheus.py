@@ -17,7 +17,9 @@ def binary() -> str:
 
 def config(targets: dict[str, str], interval_seconds: float) -> str:
     """prometheus.yml scraping each target (host:port) as its own job, named by its key. JSON is YAML."""
-    scrape = {"scrape_interval": f"{interval_seconds:g}s", "scrape_timeout": f"{interval_seconds * 0.9:g}s"}
+    # Prometheus's durations are whole numbers of a unit ("4.5s" is refused): milliseconds.
+    interval_ms = round(interval_seconds * 1000)
+    scrape = {"scrape_interval": f"{interval_ms}ms", "scrape_timeout": f"{interval_ms * 9 // 10}ms"}
     jobs = [{"job_name": job, "static_configs": [{"targets": [address]}]} for job, address in targets.items()]
     return json.dumps({"global": scrape, "scrape_configs": jobs}, indent=1)
 

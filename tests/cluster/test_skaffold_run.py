@@ -2,7 +2,8 @@
 
 One deploy for the module: every workload Ready, the migrate Job Complete, skaffold's own
 `verify` passing, a job submitted through web's Service done by the worker and stored in the
-in-cluster PostgreSQL, and the NetworkPolicies enforced around the data stores.
+in-cluster PostgreSQL, the NetworkPolicies enforced around the data stores, and `invoke metrics`
+looking at what web, worker and beat measured.
 """
 
 from __future__ import annotations
@@ -11,13 +12,18 @@ import json
 import random
 import string
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from tasks.cluster.client import Cluster, env, kubectl
+from tasks.devloop.running import Running
 from tasks.devloop.scratch import scratch_copy
+from tasks.paths import ROOT
 from tests.cluster.commands import delete_namespace, restricted_namespace
-from tests.cluster.loop import job_done, pods, port_forward, post_job
+from tests.cluster.loop import get_json, job_done, pods, port_forward, post_job
+from tests.support.processes import free_port, wait_until
 
 pytestmark = [pytest.mark.cluster, pytest.mark.docker, pytest.mark.slow]
 WORKLOADS = ("web", "worker", "beat")
@@ -137,3 +143,39 @@ def test_web_worker_and_beat_reach_postgres_and_redis(deployed, component):
     check = "import socket; [socket.create_connection((h, p), timeout=5).close() for h, p in (('postgres', 5432), ('redis', 6379))]; print('ok')"  # noqa: E501
     result = deployed.kubectl("exec", pod["metadata"]["name"], "-c", component, "--", "python", "-c", check)
     assert result.stdout.strip() == "ok"
+
+
+def invoke_metrics(deployed: Deployed, *args: str, log: Path) -> Running:
+    argv = [sys.executable, "-m", "invoke", "metrics", "--namespace", deployed.namespace, *args]
+    return Running(argv, ROOT, env(deployed.cluster), log)
+
+
+def test_invoke_metrics_shows_each_workloads_metrics_from_the_dev_loop(deployed, tmp_path):
+    shown = invoke_metrics(deployed, "--show", log=tmp_path / "show.log")
+    assert shown.process.wait(60) == 0, shown.output()
+    parts = dict(part.split(" ", 1) for part in shown.output().split("# ---- ")[1:])
+    assert set(parts) == set(WORKLOADS), shown.output()[:2000]
+    # The job the test above submitted through web's Service, counted by the web and the worker.
+    assert 'shipyard_http_requests_total{method="POST",status="202",view="api-jobs"}' in parts["web"]
+    assert 'shipyard_jobs_total{outcome="done"}' in parts["worker"]
+    assert "shipyard_beat_last_tick_timestamp_seconds" in parts["beat"]
+    assert 'shipyard_celery_queue_length{queue="celery"} 0.0' in parts["beat"]
+
+
+def test_invoke_metrics_runs_a_prometheus_that_scrapes_the_dev_loop(deployed, tmp_path):
+    port = free_port()
+    running = invoke_metrics(deployed, "--port", str(port), log=tmp_path / "prometheus.log")
+    try:
+        started = lambda: "metrics: Prometheus on" in running.output() or not running.alive()  # noqa: E731
+        wait_until("Prometheus to start", started, 60)
+        assert running.alive(), running.output()
+        api = f"http://127.0.0.1:{port}/api/v1/query?query=up"
+
+        def up() -> dict[str, str]:
+            answer = get_json(api) or {"data": {"result": []}}
+            return {r["metric"]["job"]: r["value"][1] for r in answer["data"]["result"]}
+
+        wait_until("all three workloads scraped and up", lambda: up() == {w: "1" for w in WORKLOADS}, 60)
+    finally:
+        running.stop(timeout=30)
+    assert running.process.returncode == 0, running.output()

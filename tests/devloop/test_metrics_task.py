@@ -3,8 +3,12 @@ tests/cluster/test_skaffold_run.py)."""
 
 import os
 import socket
+import subprocess
 import sys
 
+import pytest
+
+from tasks.devloop import prometheus
 from tests.devloop.test_doctor import isolated, run_invoke
 
 
@@ -32,3 +36,11 @@ def test_without_prometheus_it_says_how_to_install_it():
     assert result.stderr.strip().splitlines() == [
         "metrics: no prometheus on PATH: install Debian's prometheus package (./bin/setup --services does)"
     ], result.stderr
+
+
+@pytest.mark.parametrize("seconds", [1, 5, 2.5])
+def test_the_prometheus_config_it_writes_is_one_prometheus_accepts(tmp_path, seconds):
+    config = tmp_path / "prometheus.yml"
+    config.write_text(prometheus.config({"web": "127.0.0.1:9100", "beat": "127.0.0.1:9102"}, seconds))
+    checked = subprocess.run(["promtool", "check", "config", str(config)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -82,6 +82,8 @@ def test_prometheus_counts_exactly_the_requests_and_jobs_sent(observed):
     # Three scrapes later the counts have not moved: nothing is counted twice, no probe is counted.
     seen = scrapes(prometheus, "web")
     wait_until("three more scrapes of web", lambda: scrapes(prometheus, "web") >= seen + 3, 15)
+    answer = prometheus.query(requests_by_view)
+    print(f"PromQL {requests_by_view} -> {[(r['metric'], r['value'][1]) for r in answer]}")  # for the record
     assert prometheus.values(requests_by_view, "view", "method", "status") == expected
     assert prometheus.value("sum(shipyard_http_request_duration_seconds_count)") == 31
     assert prometheus.value('sum(shipyard_celery_task_duration_seconds_count{task="analysis.analyse_text"})') == 8
