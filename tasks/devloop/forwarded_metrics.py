@@ -91,6 +91,8 @@ def stop(forwards: dict[str, tuple[Running, str]]) -> None:
 
 
 def ensure_free(port: int) -> None:
+    if not 0 < port < 65536:
+        raise Unreachable(f"--port {port} is not a port: give one from 1 to 65535")
     with socket.socket() as sock:
         try:
             sock.bind(("127.0.0.1", port))

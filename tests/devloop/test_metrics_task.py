@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from tasks.devloop import prometheus
+from tasks.services.reach import free_port
 from tests.devloop.test_doctor import isolated, run_invoke
 
 
@@ -29,9 +30,16 @@ def test_a_taken_ui_port_is_named_before_anything_starts():
     assert line.startswith(f"metrics: port {port} is taken") and line.endswith("free it or pass --port"), line
 
 
+@pytest.mark.parametrize("port", ["0", "70000", "-1"])
+def test_a_port_out_of_range_is_one_line(port):
+    result = run_invoke("metrics", "--port", port, path=os.environ["PATH"], env=isolated())
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"metrics: --port {port} is not a port: give one from 1 to 65535"]
+
+
 def test_without_prometheus_it_says_how_to_install_it():
     # Only what invoke itself needs on PATH: the virtualenv's bin, no prometheus.
-    result = run_invoke("metrics", "--port", "0", path=os.path.dirname(sys.executable))
+    result = run_invoke("metrics", "--port", str(free_port()), path=os.path.dirname(sys.executable))
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "metrics: no prometheus on PATH: install Debian's prometheus package (./bin/setup --services does)"
