@@ -151,10 +151,7 @@ def listen(argv: list[str]) -> int:
         server = socket.create_server((host or "127.0.0.1", int(port)), backlog=128)
     except (OSError, ValueError) as error:
         sys.exit(f"devserver: cannot listen on {addrport}: {error}; free the port or give another")
-    fd = server.detach()
-    os.set_inheritable(fd, True)
-    os.environ[LISTEN_FD] = str(fd)
-    return fd
+    return kept_across_reexec(server, LISTEN_FD)
 
 
 def listen_for_metrics() -> int | None:
@@ -176,9 +173,14 @@ def listen_for_metrics() -> int | None:
         server = socket.create_server(("0.0.0.0", int(port)), backlog=16)
     except OSError as error:
         sys.exit(f"devserver: cannot serve metrics on METRICS_PORT={port}: {error}; free the port or set another")
+    return kept_across_reexec(server, METRICS_FD)
+
+
+def kept_across_reexec(server: socket.socket, variable: str) -> int:
+    """The listening socket's fd, inherited by the children and named in VARIABLE for a re-exec of this parent."""
     fd = server.detach()
     os.set_inheritable(fd, True)
-    os.environ[METRICS_FD] = str(fd)
+    os.environ[variable] = str(fd)
     return fd
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-GROUP = "monitoring.coreos.com/"
+from tasks.k8s.monitoring_schema import is_monitoring
+
 # The endpoint fields translated below; anything else (relabelings, TLS, auth...) would be ignored.
 KNOWN_ENDPOINT_FIELDS = {"port", "path", "interval", "scrapeTimeout", "scheme", "honorLabels"}
 KNOWN_SPEC_FIELDS = {"selector", "podMetricsEndpoints", "namespaceSelector"}
@@ -21,8 +22,8 @@ KNOWN_SPEC_FIELDS = {"selector", "podMetricsEndpoints", "namespaceSelector"}
 def split(docs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(what the cluster can apply, the PodMonitors): every monitoring.coreos.com object is left out of the
     first, since no CRD defines it here."""
-    applicable = [d for d in docs if not d["apiVersion"].startswith(GROUP)]
-    monitors = [d for d in docs if d["apiVersion"].startswith(GROUP) and d["kind"] == "PodMonitor"]
+    applicable = [d for d in docs if not is_monitoring(d)]
+    monitors = [d for d in docs if is_monitoring(d) and d["kind"] == "PodMonitor"]
     return applicable, monitors
 
 
