@@ -192,7 +192,8 @@ def serve_on_inherited_socket(fd: int) -> None:
     from django.core.servers import basehttp
     from django.utils import autoreload
 
-    servers, busy, idle = [], [0], threading.Condition()
+    # Connections accepted whose first request has not reached the app yet, and answers in flight.
+    servers, unstarted, busy, idle = [], set(), [0], threading.Condition()
 
     class InheritedSocketServer(runserver.Command.server_cls):
         def server_bind(self) -> None:
@@ -208,10 +209,26 @@ def serve_on_inherited_socket(fd: int) -> None:
         def serve_forever(self, poll_interval: float = 0.02) -> None:
             super().serve_forever(poll_interval)  # shutdown() waits up to one interval (0.5 s by default)
 
+        # Counted at its accept, in serve_forever's own thread, so shutdown() cannot return between
+        # the accept and the handler thread's first request (the child would exit and reset it).
+        def verify_request(self, request, client_address) -> bool:
+            with idle:
+                unstarted.add(request)
+            return True
+
+        def shutdown_request(self, request) -> None:
+            try:
+                super().shutdown_request(request)
+            finally:
+                with idle:
+                    unstarted.discard(request)
+                    idle.notify_all()
+
     answer = basehttp.ServerHandler.run
 
     def counted(handler, application) -> None:
         with idle:
+            unstarted.discard(handler.request_handler.connection)  # an idle keep-alive one holds nothing up
             busy[0] += 1
         try:
             answer(handler, application)
@@ -225,7 +242,7 @@ def serve_on_inherited_socket(fd: int) -> None:
         for server in servers:
             server.shutdown()  # the next connection waits in the parent's backlog for the next child
         with idle:
-            idle.wait_for(lambda: busy[0] == 0, timeout=5)
+            idle.wait_for(lambda: busy[0] == 0 and not unstarted, timeout=5)
         sys.exit(RELOAD)
 
     runserver.Command.server_cls = InheritedSocketServer
