@@ -51,7 +51,7 @@ RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked \
  && PIP_DISABLE_PIP_VERSION_CHECK=1 pip install --no-deps --only-binary=:all: -r /tmp/requirements/dev.txt \
  && pip check
 
-# --- dev: runserver (watchfiles reloader, warm restarts: app/devserver.py); code synced in ------
+# --- dev: runserver, worker, beat restarted warm on edits (app/devserver.py, devworker.py) -----
 FROM base AS dev
 COPY --from=dev-deps /opt/venv /opt/venv
 # skaffold/Tilt sync files into /app as uid 10001, so that user owns the whole tree.

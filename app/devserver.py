@@ -7,7 +7,8 @@ child is plain runserver with django-watchfiles: on a change it exits with statu
 parent forks the next one, which imports the project fresh.
 
 The parent never forks stale code: if a file it imported changed (a dependency upgrade,
-or this file), it re-executes itself instead.
+or this file), it re-executes itself instead. That loop and the fork-safety check are
+warmfork.py's, shared with devworker.py (Celery's worker and beat).
 
 The parent also owns the listening socket and every child serves on it, so the port never
 refuses a connection during a reload: a request waits in the backlog for the next child. A
@@ -22,18 +23,17 @@ DEVSERVER_WARM=pandas,numpy adds modules to the warm list (checked like the rest
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import os
-import signal
 import socket
 import sys
 import threading
 import time
 from pathlib import Path
 
+import warmfork
+from warmfork import RELOAD
+
 MANAGE = str(Path(__file__).with_name("manage.py"))
-RELOAD = 3  # the exit status Django's reloader uses for "a file changed, run me again"
 LISTEN_FD = "DEVSERVER_LISTEN_FD"  # the parent's listening socket, kept across its re-exec
 METRICS_FD = "DEVSERVER_METRICS_FD"  # likewise for the metrics port
 
@@ -89,56 +89,8 @@ WARM = (
 
 
 def warm() -> dict[str, float]:
-    """Import the libraries in WARM, each checked safe to fork from; return the mtime of every file held."""
-    extra = [name.strip() for name in os.environ.get("DEVSERVER_WARM", "").split(",") if name.strip()]
-    # Under debugpy, the debugger's own threads and sockets come and go as a client attaches.
-    check = "debugpy" not in sys.modules
-    before = threads_and_fds()
-    for name in [*WARM, *extra]:
-        importlib.import_module(name)
-        after = threads_and_fds()
-        if check and (problem := fork_hazard(before, after)):
-            message = f"devserver: importing {name} {problem}: remove it from WARM in devserver.py (or DEVSERVER_WARM)"
-            print(message, file=sys.stderr, flush=True)
-            os._exit(1)  # not sys.exit: interpreter exit would wait for that thread
-        before = after
-    return file_times()
-
-
-def threads_and_fds() -> tuple[set[str], set[str]]:
-    """This process's thread ids and open fds, from /proc."""
-    # os.listdir opens an fd of its own (the lowest free one) and lists it: leave that one out.
-    listing = os.open("/dev/null", os.O_RDONLY)
-    os.close(listing)
-    return set(os.listdir("/proc/self/task")), set(os.listdir("/proc/self/fd")) - {str(listing)}
-
-
-def fork_hazard(before: tuple[set[str], set[str]], after: tuple[set[str], set[str]]) -> str | None:
-    """What appeared between two snapshots that fork cannot copy (a thread) or would share (a socket)."""
-    (tasks, fds), (now_tasks, now_fds) = before, after
-    if started := sorted(now_tasks - tasks):
-        names = {str(thread.native_id): thread.name for thread in threading.enumerate()}
-        tid = started[0]
-        what = f"thread {names[tid]!r}" if tid in names else f"a native thread (tid {tid})"
-        return f"started {what}, which fork does not copy into the children"
-    for fd in sorted(now_fds - fds, key=int):
-        with contextlib.suppress(OSError):  # closed again already
-            target = os.readlink(f"/proc/self/fd/{fd}")
-            if not target.startswith("/"):  # socket:[..], pipe:[..], anon_inode:[eventpoll]: not a file
-                return f"opened {target} (fd {fd}), which every forked child would share"
-    return None
-
-
-def file_times() -> dict[str, float]:
-    times = {}
-    for module in list(sys.modules.values()):
-        path = getattr(module, "__file__", None)
-        if path:
-            try:
-                times[path] = os.stat(path).st_mtime
-            except OSError:
-                times[path] = 0.0
-    return times
+    """Import the libraries in WARM (and DEVSERVER_WARM), each checked safe to fork from; the files held."""
+    return warmfork.warm(WARM, "devserver", "DEVSERVER_WARM")
 
 
 def listen(argv: list[str]) -> int:
@@ -281,36 +233,8 @@ def serve(argv: list[str]) -> int:
     held = warm()
     print(f"devserver: libraries imported once in {time.monotonic() - started:.2f}s; restarts fork from here")
     fd, metrics_fd = listen(argv), listen_for_metrics()
-    child, stopping = 0, False
-
-    def stop(_signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-        if child:
-            with contextlib.suppress(ProcessLookupError):  # gone already: the loop ends
-                os.kill(child, signal.SIGTERM)  # runserver's child exits 0 on SIGTERM
-
-    signal.signal(signal.SIGTERM, stop)  # kubelet and `docker stop` signal only PID 1
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the child from the terminal
-    while not stopping:
-        sys.stdout.flush()  # or the child inherits, and prints again, what is still buffered
-        child = os.fork()
-        if child == 0:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            run_child(argv, fd, metrics_fd)
-        _, status = os.waitpid(child, 0)
-        child = 0
-        code = os.waitstatus_to_exitcode(status)
-        if stopping:
-            return 0
-        if code != RELOAD:
-            return code if code >= 0 else 128 - code
-        changed = sorted(path for path, mtime in file_times().items() if held.get(path) != mtime)
-        if changed:
-            print(f"devserver: {changed[0]} changed; restarting with fresh libraries", flush=True)
-            os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
-    return 0
+    # runserver's child exits 0 on SIGTERM.
+    return warmfork.fork_children(lambda: run_child(argv, fd, metrics_fd), held, "devserver")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ schedule or pid file, and the root filesystem is read-only, so both live in /tmp
 """
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -27,8 +28,12 @@ def main() -> None:
     level = os.environ.get("LOG_LEVEL", "INFO")
     # No startup banner where logs are JSON (config/logs.py): every line stays one object.
     quiet = ["--quiet"] if log_format() == "json" else []
-    argv = ["celery", "--app", "config", *quiet, "beat", "--loglevel", level, "--schedule", str(SCHEDULE)]
-    os.execvp(argv[0], argv)
+    sys.argv = ["celery", "--app", "config", *quiet, "beat", "--loglevel", level, "--schedule", str(SCHEDULE)]
+    # In this process, not exec'd: under the dev loop's devworker.py a fresh interpreter would
+    # lose the warm imports and the file watcher.
+    from celery.__main__ import main as celery
+
+    celery()
 
 
 if __name__ == "__main__":

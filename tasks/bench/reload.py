@@ -36,8 +36,8 @@ JOB_POLL_EVERY = 0.01
 
 # Log lines that mark each phase (runserver + django-watchfiles; watchfiles CLI + celery).
 WEB_MARKS = {"detected": "changed, reloading", "setup": "Watching for file changes", "ready": "Starting development"}
-# watchfiles logs "2 changes detected"; the new celery process logs "Connected to redis://..." then "ready.".
-WORKER_MARKS = {"detected": "detected", "connected": "Connected to", "ready": "ready."}
+# devworker.py says which file changed; the new celery child logs "Connected to redis://..." then "ready.".
+WORKER_MARKS = {"detected": "changed, restarting", "connected": "Connected to", "ready": "ready."}
 
 
 def view_edit(token: str) -> dict[str, bytes]:

@@ -90,7 +90,7 @@ def test_an_edited_task_body_runs_in_the_worker_after_a_sync(dev):
     )
     print(f"worker edit-to-new-result: {time.monotonic() - started:.2f}s")
     assert worker.running()
-    assert worker.logs().count("ready.") >= 2  # watchfiles restarted celery inside the same container
+    assert worker.logs().count("ready.") >= 2  # devworker.py forked a new celery inside the same container
 
 
 def schedule_files(beat) -> set[str]:
@@ -118,7 +118,7 @@ def test_a_template_edit_does_not_restart_the_worker(dev):
     worker = dev.start("worker")
     wait_until("the worker to be ready", lambda: "ready." in worker.logs(), 60)
     sync(worker, {"app/analysis/templates/analysis/index.html": b"<p>edited</p>"})
-    time.sleep(2)  # longer than watchfiles' debounce: a restart would have begun
+    time.sleep(2)  # far longer than devworker.py takes to notice: a restart would have begun
     assert worker.logs().count("ready.") == 1
 
 

@@ -1,7 +1,7 @@
-"""app/devserver.py refuses to fork from a parent whose warm imports started a thread or opened a socket.
+"""app/devserver.py and devworker.py refuse to fork from a parent whose warm imports start a thread or open a socket.
 
 Each test runs the real interpreter on the real app/; the bad modules are tiny files on PYTHONPATH,
-added to the warm list through DEVSERVER_WARM as a developer would add a library.
+added to the warm list through DEVSERVER_WARM or DEVWORKER_WARM as a developer would add a library.
 """
 
 import os
@@ -38,20 +38,26 @@ def run(argv: list[str], env: dict[str, str], **popen) -> subprocess.CompletedPr
     return subprocess.CompletedProcess(argv, process.returncode, out, err)
 
 
+# Both programs that fork from a warm parent (app/warmfork.py), with the arguments they run with.
+PROGRAMS = {
+    "devserver": lambda: [f"127.0.0.1:{free_port()}"],
+    "devworker": lambda: ["-m", "celery", "--app", "config", "worker", "--pool", "solo"],
+}
+
+
+@pytest.mark.parametrize("program", PROGRAMS)
 @pytest.mark.parametrize("module", BAD_MODULES)
-def test_a_warm_module_that_is_unsafe_to_fork_from_stops_the_devserver_naming_it(module, tmp_path: Path):
+def test_a_warm_module_that_is_unsafe_to_fork_from_stops_the_program_naming_it(program, module, tmp_path: Path):
     source, problem = BAD_MODULES[module]
     (tmp_path / f"{module}.py").write_text(source)
+    extra = f"{program.upper()}_WARM"
 
-    result = run(
-        [sys.executable, "devserver.py", f"127.0.0.1:{free_port()}"],
-        {"DEVSERVER_WARM": module, "PYTHONPATH": str(tmp_path)},
-    )
+    result = run([sys.executable, f"{program}.py", *PROGRAMS[program]()], {extra: module, "PYTHONPATH": str(tmp_path)})
 
     assert result.returncode == 1, result
     (line,) = result.stderr.splitlines()
-    assert line.startswith(f"devserver: importing {module} {problem}"), line
-    assert line.endswith(": remove it from WARM in devserver.py (or DEVSERVER_WARM)"), line
+    assert line.startswith(f"{program}: importing {module} {problem}"), line
+    assert line.endswith(f": remove it from WARM in {program}.py (or {extra})"), line
     assert "imported once" not in result.stdout  # stopped before the first fork
 
 

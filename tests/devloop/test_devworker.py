@@ -1,0 +1,180 @@
+"""app/devworker.py: Celery's worker and beat restarted by forking a warm parent, run for real on
+PostgreSQL and Redis. Jobs go through a real gunicorn; the worker runs a copy of app/ that the tests edit."""
+
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+from tasks.bench.reload import TASK_FILE, task_edit
+from tasks.paths import APP
+from tests.devloop.test_devserver import children
+from tests.support.processes import wait_until
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
+
+# The dev overlay's worker (k8s/overlays/dev/worker-command.yaml).
+WORKER = ["-m", "celery", "--app", "config", "worker", "--loglevel", "INFO", "--pool", "solo", "--without-mingle",
+          "--without-gossip"]  # fmt: skip
+WATCHER_SETTLE_SECONDS = 0.5  # the child's file watcher starts in a thread beside the program
+
+
+class DevWorker:
+    def __init__(self, stack, tmp_path: Path, argv: list[str], ready: str, **env: str):
+        self.app = tmp_path / "app"
+        shutil.copytree(APP, self.app, ignore=shutil.ignore_patterns("__pycache__"))
+        self.ready = ready
+        self.process = stack.start("devworker", [sys.executable, "devworker.py", *argv], cwd=self.app, **env)
+        self.wait_ready(1)
+        time.sleep(WATCHER_SETTLE_SECONDS)
+
+    @property
+    def pid(self) -> int:
+        return self.process.popen.pid
+
+    def starts(self) -> int:
+        return self.process.log().count(self.ready)
+
+    def wait_ready(self, count: int, what: str = "the program to be ready") -> None:
+        wait_until(what, lambda: self.starts() >= count or self.process.popen.poll() is not None, 60, 0.05)
+        assert self.process.popen.poll() is None, f"devworker exited:\n{self.process.log()}"
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        path = self.app / relative
+        source = path.read_text()
+        assert source.count(old) == 1, f"{old!r} must occur once in {relative}"
+        path.write_text(source.replace(old, new))
+
+    def edit_task(self) -> str:
+        token = uuid.uuid4().hex[:8]
+        (self.app / TASK_FILE).write_bytes(task_edit(token)[f"app/{TASK_FILE}"])  # the bench's edit
+        return token
+
+
+def submit(web: str) -> str:
+    response = requests.post(f"{web}/api/jobs", json={"text": "a job for the dev worker"}, timeout=10)
+    assert response.status_code == 202, response.text
+    return response.json()["id"]
+
+
+def finished(web: str, job_id: str) -> dict:
+    def state() -> dict | None:
+        job = requests.get(f"{web}/api/jobs/{job_id}", timeout=10).json()
+        return job if job["status"] in ("done", "failed") else None
+
+    return wait_until(f"job {job_id} to finish", state, 60, 0.05)
+
+
+@pytest.fixture
+def web(stack) -> str:
+    _, url = stack.start_web()
+    return url
+
+
+@pytest.fixture
+def worker(stack, tmp_path, web):
+    return DevWorker(stack, tmp_path, WORKER, " ready.")
+
+
+def test_an_edit_is_run_by_a_new_child_forked_from_the_same_parent(worker, web):
+    (first,) = children(worker.pid)
+    assert "edit" not in finished(web, submit(web))["result"]
+
+    token = worker.edit_task()
+    worker.wait_ready(2, "the restarted worker")
+
+    assert finished(web, submit(web))["result"]["edit"] == token
+    assert worker.process.popen.poll() is None
+    (second,) = children(worker.pid)
+    assert second != first
+    log = worker.process.log()
+    assert f"devworker: {worker.app / TASK_FILE} changed, restarting" in log
+    assert "Warm shutdown" in log  # Celery's own SIGTERM handling, as kubelet's would be
+
+
+def test_a_running_task_finishes_in_the_old_child_before_the_new_one_starts(stack, tmp_path, web):
+    worker = DevWorker(stack, tmp_path, WORKER, " ready.", ANALYSIS_DELAY_SECONDS="3")
+    job_id = submit(web)
+    wait_until("the job to start", lambda: requests.get(f"{web}/api/jobs/{job_id}", timeout=10).json()["status"]
+               == "running", 30, 0.05)  # fmt: skip
+
+    token = worker.edit_task()
+    worker.wait_ready(2, "the restarted worker")
+
+    job = finished(web, job_id)
+    assert job["status"] == "done" and "edit" not in job["result"]  # the old code ran it, to the end
+    assert [row[1:] for row in stack.job_rows()] == [("done", 1)]  # once: not cut off and redelivered
+    log = worker.process.log()
+    assert log.index("succeeded") < log.rindex(" ready.")
+    assert finished(web, submit(web))["result"]["edit"] == token
+
+
+def test_broken_code_keeps_the_parent_up_and_the_fix_is_run(worker, web):
+    worker.edit(TASK_FILE, "def analyse(", "def analyse(:")
+    wait_until("the child to wait for a fix", lambda: "waiting for a change" in worker.process.log(), 30, 0.05)
+    assert "SyntaxError" in worker.process.log()
+    assert worker.process.popen.poll() is None
+
+    worker.edit(TASK_FILE, "def analyse(:", "def analyse(")
+    worker.wait_ready(2, "the fixed worker")
+    assert finished(web, submit(web))["status"] == "done"
+
+
+def test_sigterm_stops_parent_and_child(worker):
+    (child,) = children(worker.pid)
+    worker.process.signal(signal.SIGTERM)
+    assert worker.process.wait(timeout=20) == 0
+    assert not Path(f"/proc/{child}").exists()
+    assert "Warm shutdown" in worker.process.log()
+
+
+def test_sigterm_stops_a_child_that_waits_for_a_fix(worker):
+    worker.edit(TASK_FILE, "def analyse(", "def analyse(:")
+    wait_until("the child to wait for a fix", lambda: "waiting for a change" in worker.process.log(), 30, 0.05)
+    worker.process.signal(signal.SIGTERM)
+    assert worker.process.wait(timeout=10) == 0
+    assert not children(worker.pid)
+
+
+def test_an_edit_to_a_file_the_parent_holds_restarts_the_parent_with_the_new_code(worker):
+    worker.edit("devworker.py", "libraries imported once", "libraries (edited) imported once")
+    wait_until("the parent to restart itself", lambda: "devworker: libraries (edited)" in worker.process.log(), 30)
+    assert "devworker.py changed; restarting with fresh libraries" in worker.process.log()
+    worker.wait_ready(2, "the worker forked by the restarted parent")
+    assert worker.process.popen.poll() is None  # exec'd in place: the container's PID 1 stays
+
+
+def test_beat_restarts_on_an_edit_with_the_same_parent(stack, tmp_path):
+    beat = DevWorker(stack, tmp_path, ["-m", "config.beat"], "beat: Starting...")
+    (first,) = children(beat.pid)
+    beat.edit_task()
+    beat.wait_ready(2, "beat to start again")
+    (second,) = children(beat.pid)
+    assert second != first
+
+
+def test_a_missing_module_is_one_clear_line():
+    result = subprocess.run([sys.executable, "devworker.py", "celery", "worker"], cwd=APP, capture_output=True,
+                            text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "devworker: give the module to run, as python -m takes it: python devworker.py -m MODULE [args]"
+    ]
+
+
+def test_the_parent_imports_no_project_code_and_its_warm_list_is_safe_to_fork_from():
+    probe = (
+        "import sys, devworker, warmfork; warmfork.warm(devworker.WARM, 'devworker', 'DEVWORKER_WARM'); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('config', 'analysis', 'heartbeat_probe'))); "
+        "print('celery.apps.worker' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=APP, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.split() == ["[]", "True"]
