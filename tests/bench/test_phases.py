@@ -22,7 +22,8 @@ def test_phases_are_the_gaps_between_consecutive_marks_after_the_sync():
 
 
 def test_a_mark_never_logged_leaves_its_phase_and_the_next_one_unknown():
-    lines = [(10.1, "[21:30:05] 2 changes detected"), (12.0, "celery@vm ready.")]  # no "Connected to"
+    # No "Connected to" line.
+    lines = [(10.1, "devworker: /app/analysis/text.py changed, restarting"), (12.0, "celery@vm ready.")]
     assert phases(lines, WORKER_MARKS, synced=10.0, served=12.1) == {
         "to_detected": 0.1,
         "to_connected": None,
