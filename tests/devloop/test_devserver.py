@@ -4,7 +4,6 @@ Each test runs the dev server on a copy of app/, edits that copy as an editor (o
 would, and watches what serves the next request.
 """
 
-import shutil
 import signal
 import socket
 import subprocess
@@ -21,8 +20,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tasks.bench.reload import VIEW_FILE, view_edit
 from tasks.paths import APP
+from tests.devloop.app_copy import AppCopy
 from tests.support.dap import DapSession
-from tests.support.processes import free_port, wait_until
+from tests.support.processes import children, free_port, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -30,23 +30,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 WATCHER_SETTLE_SECONDS = 1.5
 
 
-def children(pid: int) -> set[int]:
-    """PIDs whose parent is `pid` (from /proc, so no ps is needed)."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[1]) == pid:
-            found.add(int(stat.parent.name))
-    return found
-
-
-class DevServer:
+class DevServer(AppCopy):
     def __init__(self, stack, tmp_path: Path, debugpy_port: int | None = None, **env: str):
-        self.app = tmp_path / "app"
-        shutil.copytree(APP, self.app, ignore=shutil.ignore_patterns("__pycache__"))
+        super().__init__(tmp_path)
         self.url = f"http://127.0.0.1:{free_port()}"
         debugpy = ["-m", "debugpy", "--listen", f"127.0.0.1:{debugpy_port}"] if debugpy_port else []
         argv = [sys.executable, *debugpy, "devserver.py", self.url.removeprefix("http://")]
@@ -64,15 +50,9 @@ class DevServer:
         wait_until(what, lambda: self.jobs() is not None or self.process.popen.poll() is not None, 60, 0.05)
         assert self.process.popen.poll() is None, f"devserver exited:\n{self.process.log()}"
 
-    def edit(self, relative: str, old: str, new: str) -> None:
-        path = self.app / relative
-        source = path.read_text()
-        assert source.count(old) == 1, f"{old!r} must occur once in {relative}"
-        path.write_text(source.replace(old, new))
-
     def edit_view(self) -> str:
         token = uuid.uuid4().hex[:8]
-        (self.app / VIEW_FILE).write_bytes(view_edit(token)[f"app/{VIEW_FILE}"])  # the bench's edit
+        self.write(view_edit(token))  # the bench's edit
         return token
 
     def served(self, token: str) -> bool:
@@ -168,18 +148,6 @@ def test_a_taken_port_is_one_clear_line(tmp_path):
                                 text=True, timeout=60)  # fmt: skip
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith(f"devserver: cannot listen on 127.0.0.1:{port}: ")
-
-
-def test_the_parent_imports_no_project_code():
-    # A project module imported by the parent would be served stale by every child.
-    probe = (
-        "import sys, devserver; devserver.warm(); "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('config', 'analysis', 'heartbeat_probe'))); "
-        "print('django.core.handlers.wsgi' in sys.modules)"
-    )
-    result = subprocess.run([sys.executable, "-c", probe], cwd=APP, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["[]", "True"]
 
 
 def test_an_edit_to_a_file_the_parent_holds_restarts_the_parent_with_the_new_code(devserver):

@@ -71,3 +71,25 @@ def test_the_real_warm_list_is_safe_to_fork_from_even_with_an_inherited_socket()
         result = run([sys.executable, "-c", probe], {}, pass_fds=(fd,))
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
+
+
+# Each program's warm imports, and one library they must hold.
+WARM_CALLS = {
+    "devserver": ("devserver.warm()", "django.core.handlers.wsgi"),
+    "devworker": ("warmfork.warm(devworker.WARM, 'devworker', 'DEVWORKER_WARM')", "celery.apps.worker"),
+}
+
+
+@pytest.mark.parametrize("program", WARM_CALLS)
+def test_the_parent_imports_no_project_code(program):
+    # A project module imported by the parent would be run stale by every child.
+    call, library = WARM_CALLS[program]
+    probe = (
+        f"import sys, warmfork, {program}; {call}; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('config', 'analysis', 'heartbeat_probe'))); "
+        f"print({library!r} in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=APP, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.split() == ["[]", "True"]

@@ -1,7 +1,6 @@
 """app/devworker.py: Celery's worker and beat restarted by forking a warm parent, run for real on
 PostgreSQL and Redis. Jobs go through a real gunicorn; the worker runs a copy of app/ that the tests edit."""
 
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,8 +13,8 @@ import requests
 
 from tasks.bench.reload import TASK_FILE, task_edit
 from tasks.paths import APP
-from tests.devloop.test_devserver import children
-from tests.support.processes import wait_until
+from tests.devloop.app_copy import AppCopy
+from tests.support.processes import children, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -25,10 +24,9 @@ WORKER = ["-m", "celery", "--app", "config", "worker", "--loglevel", "INFO", "--
 WATCHER_SETTLE_SECONDS = 0.5  # the child's file watcher starts in a thread beside the program
 
 
-class DevWorker:
+class DevWorker(AppCopy):
     def __init__(self, stack, tmp_path: Path, argv: list[str], ready: str, **env: str):
-        self.app = tmp_path / "app"
-        shutil.copytree(APP, self.app, ignore=shutil.ignore_patterns("__pycache__"))
+        super().__init__(tmp_path)
         self.ready = ready
         self.process = stack.start("devworker", [sys.executable, "devworker.py", *argv], cwd=self.app, **env)
         self.wait_ready(1)
@@ -45,15 +43,9 @@ class DevWorker:
         wait_until(what, lambda: self.starts() >= count or self.process.popen.poll() is not None, 60, 0.05)
         assert self.process.popen.poll() is None, f"devworker exited:\n{self.process.log()}"
 
-    def edit(self, relative: str, old: str, new: str) -> None:
-        path = self.app / relative
-        source = path.read_text()
-        assert source.count(old) == 1, f"{old!r} must occur once in {relative}"
-        path.write_text(source.replace(old, new))
-
     def edit_task(self) -> str:
         token = uuid.uuid4().hex[:8]
-        (self.app / TASK_FILE).write_bytes(task_edit(token)[f"app/{TASK_FILE}"])  # the bench's edit
+        self.write(task_edit(token))  # the bench's edit
         return token
 
 
@@ -166,15 +158,3 @@ def test_a_missing_module_is_one_clear_line():
     assert result.stderr.strip().splitlines() == [
         "devworker: give the module to run, as python -m takes it: python devworker.py -m MODULE [args]"
     ]
-
-
-def test_the_parent_imports_no_project_code_and_its_warm_list_is_safe_to_fork_from():
-    probe = (
-        "import sys, devworker, warmfork; warmfork.warm(devworker.WARM, 'devworker', 'DEVWORKER_WARM'); "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('config', 'analysis', 'heartbeat_probe'))); "
-        "print('celery.apps.worker' in sys.modules)"
-    )
-    result = subprocess.run([sys.executable, "-c", probe], cwd=APP, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-    assert result.stdout.split() == ["[]", "True"]

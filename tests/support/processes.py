@@ -90,3 +90,16 @@ def http_status(url: str, **kwargs) -> int | None:
         return requests.get(url, timeout=2, **kwargs).status_code
     except requests.RequestException:
         return None
+
+
+def children(pid: int) -> set[int]:
+    """PIDs whose parent is `pid` (from /proc, so no ps is needed)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
