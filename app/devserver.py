@@ -24,6 +24,7 @@ DEVSERVER_WARM=pandas,numpy adds modules to the warm list (checked like the rest
 from __future__ import annotations
 
 import os
+import select
 import socket
 import sys
 import threading
@@ -144,7 +145,7 @@ def serve_on_inherited_socket(fd: int) -> None:
     from django.core.servers import basehttp
     from django.utils import autoreload
 
-    # Connections accepted whose first request has not reached the app yet, and answers in flight.
+    # Connections accepted whose first request has not reached the app yet; answers in flight.
     servers, unstarted, busy, idle = [], set(), [0], threading.Condition()
 
     class InheritedSocketServer(runserver.Command.server_cls):
@@ -161,8 +162,8 @@ def serve_on_inherited_socket(fd: int) -> None:
         def serve_forever(self, poll_interval: float = 0.02) -> None:
             super().serve_forever(poll_interval)  # shutdown() waits up to one interval (0.5 s by default)
 
-        # Counted at its accept, in serve_forever's own thread, so shutdown() cannot return between
-        # the accept and the handler thread's first request (the child would exit and reset it).
+        # Known from its accept, in serve_forever's own thread, so the child cannot exit between the
+        # accept and the handler thread's reading of its first request (that would reset it).
         def verify_request(self, request, client_address) -> bool:
             with idle:
                 unstarted.add(request)
@@ -189,12 +190,22 @@ def serve_on_inherited_socket(fd: int) -> None:
                 busy[0] -= 1
                 idle.notify_all()
 
+    def requests_unread() -> list:
+        """Accepted connections with a request waiting to be read. An idle one (a browser's preconnect)
+        holds nothing up: closing it is a clean end, which clients expect of an idle connection."""
+        try:
+            return select.select(list(unstarted), [], [], 0)[0]
+        except (OSError, ValueError):  # one closed meanwhile: ask again
+            return [None]
+
     def finish_then_reload(filename) -> None:
         autoreload.logger.info("%s changed, reloading.", filename)
         for server in servers:
             server.shutdown()  # the next connection waits in the parent's backlog for the next child
+        deadline = time.monotonic() + 5
         with idle:
-            idle.wait_for(lambda: busy[0] == 0 and not unstarted, timeout=5)
+            while (busy[0] or requests_unread()) and time.monotonic() < deadline:
+                idle.wait(0.01)
         sys.exit(RELOAD)
 
     runserver.Command.server_cls = InheritedSocketServer

@@ -48,7 +48,14 @@ MARKS = {
     "tilt": {"noticed": "File Changed", "copied": "/web updated!", "reloading": "changed, reloading",
              "ready": "Starting development server"},
 }  # fmt: skip
-PHASES = ("to_noticed", "to_copied", "to_reloading", "to_ready", "to_served")
+# A worker edit: the tool's lines as above (Tilt's copy into the worker's own pod), then the worker pod's
+# lines only (beat restarts from the same edit and says the same): devworker.py's restart, Celery ready.
+WORKER_MARKS = {
+    "skaffold": {"noticed": "Syncing ", "copied": "Watching for changes", "restarting": "[worker]devworker: ",
+                 "ready": "celery.apps.worker celery@"},
+    "tilt": {"noticed": "File Changed", "copied": "/worker updated!", "restarting": "worker │ devworker: ",
+             "ready": "celery.apps.worker celery@"},
+}  # fmt: skip
 
 
 @dataclass
@@ -147,21 +154,29 @@ def started(tool: str, cluster: Cluster, parent: Path, log: Log) -> Iterator[tup
         kubectl(cluster, "delete", "namespace", namespace, "--wait=false", check=False)
 
 
-def web_edits(loop_: Loop, iterations: int, log: Log) -> dict[str, Any]:
+def _edits(loop_: Loop, what: str, edit: Callable[[str], dict[str, bytes]], arrived: Callable[[str], bool],
+           marks: dict[str, str], iterations: int, log: Log) -> dict[str, Any]:  # fmt: skip
+    """ITERATIONS edits, each a new token, each timed from the save until ARRIVED(token), with its phases."""
     totals, rows = [], []
     for i in range(iterations):
         time.sleep(SETTLE_SECONDS)
         token = uuid.uuid4().hex[:8]
         saved = time.monotonic()
-        loop_.write(view_edit(token))
-        poll(f"web edit {token} to be served", lambda t=token: (loop_.get("/api/jobs") or {}).get("edit") == t, 60,
-             loop_=loop_)  # fmt: skip
-        served = time.monotonic()
-        row = phases(loop_.running.lines, MARKS[loop_.tool], saved, served)
-        totals.append(served - saved)
-        rows.append(row)
-        log(f"  {loop_.tool} web edit {i + 1}/{iterations}: served in {served - saved:.2f}s ({_describe(row)})")
-    return {**distribution(totals), "phases_p50": {key: median_of(rows, key) for key in PHASES}, "iterations": rows}
+        loop_.write(edit(token))
+        poll(f"{what} {token} to arrive", lambda t=token: arrived(t), 60, loop_=loop_)
+        done = time.monotonic()
+        rows.append(phases(loop_.running.lines, marks, saved, done))
+        totals.append(done - saved)
+        log(f"  {loop_.tool} {what} {i + 1}/{iterations}: {totals[-1]:.2f}s ({_describe(rows[-1])})")
+    keys = [*(f"to_{name}" for name in marks), "to_served"]
+    return {**distribution(totals), "phases_p50": {key: median_of(rows, key) for key in keys}, "iterations": rows}
+
+
+def web_edits(loop_: Loop, iterations: int, log: Log) -> dict[str, Any]:
+    def served(token: str) -> bool:
+        return (loop_.get("/api/jobs") or {}).get("edit") == token
+
+    return _edits(loop_, "web edit", view_edit, served, MARKS[loop_.tool], iterations, log)
 
 
 def _submit_and_wait(loop_: Loop) -> dict[str, Any] | None:
@@ -180,17 +195,11 @@ def _submit_and_wait(loop_: Loop) -> dict[str, Any] | None:
 
 def worker_edits(loop_: Loop, iterations: int, log: Log) -> dict[str, Any]:
     poll("the worker to do a job", lambda: _submit_and_wait(loop_) is not None, 60, 0.2, loop_)
-    totals = []
-    for i in range(iterations):
-        time.sleep(SETTLE_SECONDS)
-        token = uuid.uuid4().hex[:8]
-        saved = time.monotonic()
-        loop_.write(task_edit(token))
-        poll(f"worker edit {token} in a job's result", lambda t=token: (_submit_and_wait(loop_) or {}).get("edit") == t,
-             60, loop_=loop_)  # fmt: skip
-        totals.append(time.monotonic() - saved)
-        log(f"  {loop_.tool} worker edit {i + 1}/{iterations}: new result in {totals[-1]:.2f}s")
-    return distribution(totals)
+
+    def in_result(token: str) -> bool:
+        return (_submit_and_wait(loop_) or {}).get("edit") == token
+
+    return _edits(loop_, "worker edit", task_edit, in_result, WORKER_MARKS[loop_.tool], iterations, log)
 
 
 def naive_loop(cluster: Cluster, copy: Path, iterations: int, log: Log) -> dict[str, Any]:

@@ -62,11 +62,15 @@ CLUSTER_LOOPS = (
     ("cluster_naive_loop", "naive loop,\nskaffold run"),
 )
 CLUSTER_PHASES = ("to_noticed", "to_copied", "to_reloading", "to_ready", "to_served")
+CLUSTER_WORKER_PHASES = ("to_noticed", "to_copied", "to_restarting", "to_ready", "to_served")
 CLUSTER_NOTE = (
     'From the save: noticed, until the tool said so (skaffold\'s "Syncing", Tilt\'s "File Changed"); copied, '
     "until it said the copy into the pod was done; reloading and ready, until the web pod's reloader lines "
     '("changed, reloading", "Starting development server") arrived through the tool\'s log stream, a little '
     "after they were written; served, until the first answer with the new code through the tool's port-forward. "
+    "A worker edit likewise (Tilt's copy into the worker's pod), then the worker pod's own lines: restarting, "
+    'until devworker.py said which file changed; ready, until Celery said "ready."; served, until a job submitted '
+    "through web came back with the new code's result. "
     "The naive loop: an edit, then `skaffold run` (build, push, deploy, every pod Ready)."
 )
 
@@ -160,7 +164,7 @@ def _verdict(target: dict[str, Any] | None) -> str:
 
 
 def cluster_markdown(m: dict[str, Any], met: dict[str, dict[str, Any]]) -> list[str]:
-    """The real tools on the test cluster: edit-to-served and start-up, then where a web edit's time goes."""
+    """The real tools on the test cluster: edit-to-served and start-up, then where an edit's time goes."""
     lines = ["## Through the real skaffold dev and tilt up on the test cluster", ""]
     lines += ["| what | p50 | p95 | max | n | target | met |", "|---|---|---|---|---|---|---|"]
     for key, label in CLUSTER_LOOPS:
@@ -177,13 +181,15 @@ def cluster_markdown(m: dict[str, Any], met: dict[str, dict[str, Any]]) -> list[
     r = m["web_in_pod_reload"]
     lines.append(f"| web reload in the pod (edit-to-served less the copy) | {_s(r['p50'])} | {_s(r['p95'])} "
                  f"| {_s(r['max'])} | {r['n']} | {_verdict(met['web reload in the pod p50'])} |")  # fmt: skip
-    lines += ["", "| web edit through | " + " | ".join(p.removeprefix("to_") for p in CLUSTER_PHASES) + " | total |"]
-    lines.append("|---" * (len(CLUSTER_PHASES) + 2) + "|")
-    for tool in ("skaffold", "tilt"):
-        d = m[f"{tool}_web_edit_to_served"]
-        p = d["phases_p50"]
-        lines.append(f"| {tool} | " + " | ".join("-" if p.get(k) is None else f"{p[k]:.2f}" for k in CLUSTER_PHASES)
-                     + f" | {d['p50']:.2f} |")  # fmt: skip
+    for what, metric, keys in (("web edit", "web_edit_to_served", CLUSTER_PHASES),
+                               ("worker edit", "worker_edit_to_new_result", CLUSTER_WORKER_PHASES)):  # fmt: skip
+        lines += ["", f"| {what} through | " + " | ".join(k.removeprefix("to_") for k in keys) + " | total |"]
+        lines.append("|---" * (len(keys) + 2) + "|")
+        for tool in ("skaffold", "tilt"):
+            d = m[f"{tool}_{metric}"]
+            p = d["phases_p50"]
+            lines.append(f"| {tool} | " + " | ".join("-" if p.get(k) is None else f"{p[k]:.2f}" for k in keys)
+                         + f" | {d['p50']:.2f} |")  # fmt: skip
     return [*lines, "", CLUSTER_NOTE]
 
 

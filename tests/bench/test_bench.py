@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.bench.report import CLUSTER_LOOPS, CLUSTER_PHASES, LOOPS, TARGETS
+from tasks.bench.report import CLUSTER_LOOPS, CLUSTER_PHASES, CLUSTER_WORKER_PHASES, LOOPS, TARGETS
 from tasks.paths import ROOT
 from tests.image.conftest import base_image, dev_image, prod_image  # noqa: F401 - shared fixtures
 
@@ -63,8 +63,12 @@ def test_quick_bench_writes_every_metric(tmp_path, dev_image, prod_image, harnes
     assert_distribution("web reload in the pod", m["web_in_pod_reload"])
     for tool in ("skaffold", "tilt"):
         assert m[f"{tool}_to_all_ready"] > 0
-        phases = m[f"{tool}_web_edit_to_served"]["phases_p50"]
-        assert set(phases) == set(CLUSTER_PHASES) and phases["to_served"] is not None
+        for metric, keys in (
+            ("web_edit_to_served", CLUSTER_PHASES),
+            ("worker_edit_to_new_result", CLUSTER_WORKER_PHASES),
+        ):
+            phases = m[f"{tool}_{metric}"]["phases_p50"]
+            assert set(phases) == set(keys) and phases["to_served"] is not None
     assert all(isinstance(v, float) and v >= 0 for v in m["web_edit_to_served"]["phases_p50"].values() if v is not None)
     for where in ("dev", "dev_pod", "prod"):
         assert_distribution(f"cold start {where}", m["cold_start"][where]["app"])
