@@ -14,6 +14,7 @@ import requests
 from tasks.bench.reload import TASK_FILE, task_edit
 from tasks.paths import APP
 from tests.devloop.app_copy import AppCopy
+from tests.support.jobs import finished, submit
 from tests.support.processes import children, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -47,20 +48,6 @@ class DevWorker(AppCopy):
         token = uuid.uuid4().hex[:8]
         self.write(task_edit(token))  # the bench's edit
         return token
-
-
-def submit(web: str) -> str:
-    response = requests.post(f"{web}/api/jobs", json={"text": "a job for the dev worker"}, timeout=10)
-    assert response.status_code == 202, response.text
-    return response.json()["id"]
-
-
-def finished(web: str, job_id: str) -> dict:
-    def state() -> dict | None:
-        job = requests.get(f"{web}/api/jobs/{job_id}", timeout=10).json()
-        return job if job["status"] in ("done", "failed") else None
-
-    return wait_until(f"job {job_id} to finish", state, 60, 0.05)
 
 
 @pytest.fixture

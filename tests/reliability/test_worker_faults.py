@@ -4,8 +4,8 @@ import os
 import signal
 
 import pytest
-import requests
 
+from tests.support.jobs import submit
 from tests.support.processes import wait_until
 from tests.support.scenarios import tally
 
@@ -14,16 +14,10 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 SLOW = {"ANALYSIS_DELAY_SECONDS": "3"}
 
 
-def submit(url: str) -> str:
-    response = requests.post(f"{url}/api/jobs", json={"text": "a slow job"}, timeout=10)
-    assert response.status_code == 202
-    return response.json()["id"]
-
-
 def test_sigterm_warm_shutdown_finishes_the_running_task(rstack, record):
     _, url = rstack.start_web()
     worker = rstack.start_worker(concurrency=1, **SLOW)
-    job_id = submit(url)
+    job_id = submit(url, "a slow job")
     wait_until("the job to start", lambda: rstack.job_rows() == [(job_id, "running", 1)], 20)
 
     worker.signal(signal.SIGTERM)
@@ -45,7 +39,7 @@ def test_sigkill_redelivers_the_task_and_records_it_once(rstack, record):
     }
     _, url = rstack.start_web(**env)
     worker = rstack.start_worker(concurrency=1, **env)
-    job_id = submit(url)
+    job_id = submit(url, "a slow job")
     wait_until("the job to start", lambda: rstack.job_rows() == [(job_id, "running", 1)], 20)
 
     os.killpg(worker.popen.pid, signal.SIGKILL)  # the whole pod at once: main process and pool
