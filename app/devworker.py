@@ -102,10 +102,12 @@ def run_child(module: str, args: list[str], stop_requested: int) -> NoReturn:
 
         traceback.print_exc()
         code = 1
+    # From here a SIGTERM (the parent's, or the watcher's) ends the wait below. One that came before
+    # went to the program's handler: the parent wrote to the pipe first, so that one is seen there.
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     parent_stopping = select.select([stop_requested], [], [], 0)[0]
     if not reloading.is_set() and not parent_stopping:
         print(f"devworker: {module} exited with status {code}; waiting for a change to start it again", flush=True)
-        signal.signal(signal.SIGTERM, lambda *_: stopped.set())
         while not reloading.wait(0.2) and not stopped.is_set():
             pass
     stopped.set()
