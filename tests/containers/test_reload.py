@@ -10,7 +10,9 @@ import uuid
 import pytest
 import requests
 
+from tasks.bench.stack import WEB
 from tests.containers.sync import SKAFFOLD_UNTAR, TILT_UNTAR, edited, sync
+from tests.support.jobs import job, submit
 from tests.support.processes import wait_until
 
 pytestmark = [pytest.mark.docker, pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -29,7 +31,7 @@ def dev(rendered, datastores, dev_image):
 
 def healthz() -> dict | None:
     try:
-        return requests.get("http://127.0.0.1:8000/healthz", timeout=2).json()
+        return requests.get(f"{WEB}/healthz", timeout=2).json()
     except (requests.RequestException, ValueError):
         return None
 
@@ -59,15 +61,8 @@ def test_an_edited_view_is_served_without_a_rebuild_or_restart(dev):
 
 
 def submit_and_wait(dev) -> dict:
-    response = requests.post("http://127.0.0.1:8000/api/jobs", json={"text": "reload me"}, timeout=5)
-    job_id = response.json()["id"]
-    return wait_until(
-        "the job",
-        lambda: (
-            (j := requests.get(f"http://127.0.0.1:8000/api/jobs/{job_id}", timeout=5).json())["status"] == "done" and j
-        ),
-        30,
-    )
+    job_id = submit(WEB, "reload me")
+    return wait_until("the job", lambda: (now := job(WEB, job_id))["status"] == "done" and now, 30)
 
 
 def test_an_edited_task_body_runs_in_the_worker_after_a_sync(dev):

@@ -9,12 +9,11 @@ import uuid
 from pathlib import Path
 
 import pytest
-import requests
 
 from tasks.bench.reload import TASK_FILE, task_edit
 from tasks.paths import APP
 from tests.devloop.app_copy import AppCopy
-from tests.support.jobs import finished, submit
+from tests.support.jobs import finished, job, submit
 from tests.support.processes import children, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -80,14 +79,13 @@ def test_an_edit_is_run_by_a_new_child_forked_from_the_same_parent(worker, web):
 def test_a_running_task_finishes_in_the_old_child_before_the_new_one_starts(stack, tmp_path, web):
     worker = DevWorker(stack, tmp_path, WORKER, " ready.", ANALYSIS_DELAY_SECONDS="3")
     job_id = submit(web)
-    wait_until("the job to start", lambda: requests.get(f"{web}/api/jobs/{job_id}", timeout=10).json()["status"]
-               == "running", 30, 0.05)  # fmt: skip
+    wait_until("the job to start", lambda: job(web, job_id)["status"] == "running", 30, 0.05)
 
     token = worker.edit_task()
     worker.wait_ready(2, "the restarted worker")
 
-    job = finished(web, job_id)
-    assert job["status"] == "done" and "edit" not in job["result"]  # the old code ran it, to the end
+    ended = finished(web, job_id)
+    assert ended["status"] == "done" and "edit" not in ended["result"]  # the old code ran it, to the end
     assert [row[1:] for row in stack.job_rows()] == [("done", 1)]  # once: not cut off and redelivered
     log = worker.process.log()
     assert log.index("succeeded") < log.rindex(" ready.")

@@ -7,26 +7,21 @@ import pytest
 import requests
 
 from tasks.paths import APP
+from tests.support.jobs import job, submit
 from tests.support.processes import BIN, free_port, http_status, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 
-def job_status(url: str, job_id: str) -> dict:
-    return requests.get(f"{url}/api/jobs/{job_id}", timeout=5).json()
-
-
 def test_a_job_submitted_through_the_api_is_done_by_the_worker(stack):
     _, url = stack.start_web()
     stack.start_worker()
-    response = requests.post(f"{url}/api/jobs", json={"text": "to be or not to be"}, timeout=5)
-    assert response.status_code == 202
-    job_id = response.json()["id"]
+    job_id = submit(url, "to be or not to be")
 
-    done = wait_until("the job to be done", lambda: job_status(url, job_id)["status"] == "done", 30)
+    done = wait_until("the job to be done", lambda: job(url, job_id)["status"] == "done", 30)
     assert done
     assert stack.job_rows() == [(job_id, "done", 1)]
-    result = job_status(url, job_id)["result"]
+    result = job(url, job_id)["result"]
     assert result["words"] == 6
     assert result["top_words"][0] == ["to", 2]
 

@@ -14,11 +14,16 @@ def submit(url: str, text: str = "a job") -> str:
     return response.json()["id"]
 
 
+def job(url: str, job_id: str) -> dict:
+    """The job as the API shows it now."""
+    return requests.get(f"{url}/api/jobs/{job_id}", timeout=10).json()
+
+
 def finished(url: str, job_id: str, timeout: float = 60) -> dict:
     """The job as the API shows it once it is done or failed."""
 
     def state() -> dict | None:
-        job = requests.get(f"{url}/api/jobs/{job_id}", timeout=10).json()
-        return job if job["status"] in ("done", "failed") else None
+        now = job(url, job_id)
+        return now if now["status"] in ("done", "failed") else None
 
     return wait_until(f"job {job_id} to finish", state, timeout, 0.05)
