@@ -12,12 +12,12 @@ from tasks.cluster.layout import DAEMON_BINARIES, Layout
 from tasks.cluster.progress import ClusterError
 from tasks.paths import tool
 
-# The Debian packages of the kube kit's README; `bin/setup --services` installs them.
+# The Debian packages of the kube kit's README; `bin/setup --loop` (and --services) installs them.
 PACKAGES = (
     "containerd", "runc", "etcd-server", "containernetworking-plugins", "docker-registry", "iptables", "ipset",
     "conntrack", "socat", "xz-utils", "openssl", "iproute2",
 )  # fmt: skip
-FIX = "run `./bin/setup --services` (as root)"
+FIX = "run `./bin/setup --loop` (as root)"
 
 
 def installed(package: str) -> bool:

@@ -17,7 +17,7 @@ def test_a_missing_debian_package_is_named_with_the_fix():
         prerequisites.check_packages(is_installed=lambda package: package != "ipset")
     message = str(error.value)
     assert "\n" not in message
-    assert "ipset" in message and "./bin/setup --services" in message
+    assert "ipset" in message and "./bin/setup --loop" in message
     assert "etcd-server" not in message
 
 
