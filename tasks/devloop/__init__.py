@@ -2,50 +2,55 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 
 from invoke import Context, Exit, task
 
 from tasks import cluster
+from tasks.cluster.progress import Progress
 from tasks.devloop import forwarded_metrics as dev_metrics
-from tasks.devloop import loop, minikube, targets
+from tasks.devloop import loop, minikube, prepare, supervise, targets
 from tasks.devloop.diagnosis import report
+from tasks.devloop.phases import Phases
+from tasks.image.builds import offline_choice
 from tasks.paths import ROOT
 
 
-@task(help={"tilt": "check for tilt instead of skaffold"})
-def doctor(c: Context, tilt: bool = False) -> None:
-    """Check Docker, kubectl, the local cluster the loop will use, skaffold (or tilt) and the ports."""
-    report(tilt)
+@task(
+    help={
+        "tilt": "check for tilt instead of skaffold",
+        "offline": "assume no public registry: check the debootstrap base shipyard-base:bookworm",
+        "online": "assume a public registry: the build pulls python:3.11-slim-bookworm",
+    }
+)
+def doctor(c: Context, tilt: bool = False, offline: bool = False, online: bool = False) -> None:
+    """Check the cluster, Docker, the registry route, the base and datastore images, skaffold (or tilt), the ports."""
+    report(tilt, offline_choice(offline, online))
 
 
 @task(
     help={
         "tilt": "run `tilt up` instead of `skaffold dev`",
-        "offline": "build on the debootstrap base shipyard-base:bookworm (invoke image.base --offline)",
+        "offline": "build on the debootstrap base shipyard-base:bookworm without asking whether a registry answers",
+        "online": "build on the official python:3.11-slim-bookworm without asking whether a registry answers",
     }
 )
-def up(c: Context, tilt: bool = False, offline: bool = False) -> None:
-    """Find (or start) a local cluster, then the dev loop: skaffold dev (or tilt up)."""
-    target, why = targets.find()
-    starter = "" if target else targets.starter()
-    if starter:
-        # First the cluster: the test cluster brings the skaffold and tilt the doctor looks for.
-        print(f"up: {why}; starting {starter}", flush=True)
-        if starter == "minikube":
-            c.run(" ".join(minikube.MINIKUBE_START))
-        else:
-            cluster.up(c, datastores=True)
-    target = report(tilt)  # one line per problem; exits when the loop cannot run
-    if target is None:
-        raise Exit(f"up: {starter} started, but kubectl does not reach it as a local cluster", code=1)
-    argv, env = loop.command(target, tilt, offline)
+def up(c: Context, tilt: bool = False, offline: bool = False, online: bool = False) -> None:
+    """Start what the loop needs (engine, base image, cluster), then the dev loop: skaffold dev (or tilt up)."""
+    phases = Phases()
+    log = Progress("up")
+    # Everything that could stop the loop is checked first: nothing starts that would be torn down.
+    diagnosis = report(tilt, offline_choice(offline, online))
+    prepare.engine(phases, log)
+    prepare.base(diagnosis.offline, phases, log)
+    target = prepare.cluster(c, diagnosis, phases, log)
+    argv, env = loop.command(target, tilt, diagnosis.offline)
     print(f"up: {target.kind} ({target.context}): {target.plan}", flush=True)
     print(f"up: {' '.join(argv)} (web on http://127.0.0.1:8000, debugpy on 127.0.0.1:5678)", flush=True)
-    os.chdir(ROOT)
-    os.execvpe(argv[0], argv, env)
+    code = supervise.run(argv, env, ROOT, target, phases)
+    if code not in (0, 130, -signal.SIGINT):
+        raise Exit(f"up: {argv[0]} exited with {code} (its output is above)", code=1)
 
 
 @task(
