@@ -17,7 +17,7 @@ from typing import Any
 
 from invoke.exceptions import Exit
 
-from tasks.bench import cluster_loop, floor, meta, reload, report, throughput
+from tasks.bench import cluster_loop, first_run, floor, meta, reload, report, throughput
 from tasks.bench.stack import BenchError, PodSet, datastores, get_json, poll
 from tasks.containers.filesync import SyncError
 from tasks.image import builds
@@ -26,7 +26,7 @@ from tasks.image.measurements import code_only_rebuild
 from tasks.image.measurements import sizes as image_sizes
 from tasks.paths import ROOT
 
-STEPS = 9
+STEPS = 10
 
 
 @dataclass(frozen=True)
@@ -43,13 +43,16 @@ class Plan:
     jobs: int
     cluster_edits: int  # web and worker edits through each real tool on the test cluster
     cluster_naive_loops: int
+    first_runs: bool  # ./bin/up cold and warm through each tool (minutes: builds the base and every image)
     concurrency: int = 8
 
 
 FULL = Plan(web_edits=12, all_pods_edits=5, worker_edits=10, naive_loops=3, cold_starts=5,
-            healthz_requests=3000, home_requests=1000, jobs=300, cluster_edits=12, cluster_naive_loops=3)  # fmt: skip
+            healthz_requests=3000, home_requests=1000, jobs=300, cluster_edits=12, cluster_naive_loops=3,
+            first_runs=True)  # fmt: skip
 QUICK = Plan(web_edits=3, all_pods_edits=2, worker_edits=2, naive_loops=1, cold_starts=3,
-             healthz_requests=300, home_requests=100, jobs=30, cluster_edits=2, cluster_naive_loops=1)  # fmt: skip
+             healthz_requests=300, home_requests=100, jobs=30, cluster_edits=2, cluster_naive_loops=1,
+             first_runs=False)  # fmt: skip
 
 
 class Progress:
@@ -174,6 +177,16 @@ def measure(plan: Plan, progress: Progress) -> dict[str, Any]:
         for key, value in real[tool].items():
             metrics[f"{tool}_{key}"] = value
     metrics["cluster_naive_loop"] = real["naive_loop"]
+
+    if plan.first_runs:
+        progress.next("the first and a second ./bin/up through each tool, each from a fresh clone on a cold machine")
+        with tempfile.TemporaryDirectory(prefix="shipyard-bench-up-") as work:
+            try:
+                metrics["first_run"] = first_run.measure(Path(work), progress)
+            except first_run.NotServed as error:
+                raise BenchError(str(error)) from None
+    else:
+        progress.next("the first ./bin/up: full runs only (it stops the engine and the cluster)")
 
     metrics["cold_start"]["dev_pod"] = metrics.pop("cold_start_dev_pod")
     metrics["web_in_pod_reload"] = reload.in_pod(metrics["web_edit_to_served"])

@@ -14,8 +14,9 @@ from pathlib import Path
 from tasks.paths import ROOT
 
 
-def scratch_copy(parent: Path) -> Path:
-    """The tracked files of this checkout in parent/main, committed in a git repository of its own."""
+def scratch_copy(parent: Path, venv: bool = True) -> Path:
+    """The tracked files of this checkout in parent/main, committed in a git repository of its own; with VENV,
+    .venv links to this checkout's (without, the copy is a fresh clone that makes its own)."""
     copy = parent / "main"
     files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
     for name in filter(None, files.decode().split("\0")):
@@ -28,7 +29,8 @@ def scratch_copy(parent: Path) -> Path:
     subprocess.run([*git, "init", "-q"], cwd=copy, check=True)
     subprocess.run([*git, "add", "-A"], cwd=copy, check=True)
     subprocess.run([*git, "commit", "-qm", "scratch copy"], cwd=copy, check=True)
-    (copy / ".venv").symlink_to(ROOT / ".venv")  # Tilt's unit-tests resource runs .venv/bin/invoke
+    if venv:
+        (copy / ".venv").symlink_to(ROOT / ".venv")  # Tilt's unit-tests resource runs .venv/bin/invoke
     shared = ROOT.parent / "shared"
     if shared.exists():
         (parent / "shared").symlink_to(shared)

@@ -49,7 +49,7 @@ def test_quick_bench_writes_every_metric(tmp_path, dev_image, prod_image, harnes
     harness.ensure_stack()  # the session's cluster: the bench uses it and leaves it running
     result = invoke_bench("--quick", "--out", str(tmp_path), timeout=1200)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "(9/9)" in result.stdout  # progress was shown
+    assert "(10/10)" in result.stdout  # progress was shown
     assert result.stdout.strip().splitlines()[-1].startswith("bench (quick) done in ")
 
     run = tmp_path / "latest"

@@ -42,3 +42,27 @@ def test_targets_hold_a_value_under_a_limit_or_at_least_a_ratio():
         "met": False,
     }
     assert Target("ratio", "ratio", 10, "x", at_least=True).check(metrics)["met"] is False
+
+
+def test_the_first_run_table_shows_each_phase_and_judges_only_the_warm_runs():
+    from tasks.bench.report import first_run_markdown, targets
+
+    run = {"packages": 19.0, "engine": 0.6, "base": 75.7, "cluster": 67.4, "build": 37.9, "deploy": 30.1, "served": 6.1}
+    warm = {**dict.fromkeys(run, 0.1), "deploy": None, "served": 70.0}
+    metrics = {"first_run": {"skaffold": {"cold": {"seconds": 236.8, "phases": run},
+                                          "warm": {"seconds": 25.7, "phases": run}},
+                             "tilt": {"cold": {"seconds": 240.0, "phases": run},
+                                      "warm": {"seconds": 70.6, "phases": warm}}}}  # fmt: skip
+    judged = {t["name"]: t for t in targets(metrics)}
+    assert judged["second ./bin/up, skaffold: served"]["met"] is True
+    assert judged["second ./bin/up, tilt: served"]["met"] is False
+    table = first_run_markdown(metrics, judged)
+    assert "| skaffold, cold | 19.0 | 0.6 | 75.7 | 67.4 | 37.9 | 30.1 | 6.1 | 236.8 | - | - |" in table
+    assert "| tilt, warm | 0.1 | 0.1 | 0.1 | 0.1 | 0.1 | - | 70.0 | 70.6 | <= 60 s | **no** |" in table
+
+
+def test_a_quick_run_without_first_runs_is_judged_on_what_it_measured():
+    from tasks.bench.report import TARGETS
+
+    measured = {t.metric.split(".")[0] for t in TARGETS} - {"first_run"}
+    assert not any(t.measured({key: {} for key in measured}) for t in TARGETS if t.metric.startswith("first_run"))
