@@ -130,9 +130,7 @@ def check_datastores(target: targets.Target | None, starting_harness: bool, offl
     if all((kit / name / "Dockerfile").is_file() for name in missing):
         return Finding("datastores", True, f"{absent} not yet in {where}; invoke up builds them ({kit}), pushes them")
     if not offline:
-        return Finding(
-            "datastores", True, f"{absent} not yet in {where}; invoke up pulls them (Docker Hub), pushes them"
-        )
+        return Finding("datastores", True, f"{absent} not yet in {where}; invoke up pulls and pushes them")
     return Finding("datastores", False, f"{absent} not in {where}, and with no registry and no stand-in Dockerfiles in "
                    f"{kit} they cannot be made: set SHIPYARD_KUBE_DIR to the kube kit's folder")  # fmt: skip
 

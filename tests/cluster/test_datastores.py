@@ -63,3 +63,24 @@ def test_stand_ins_run_under_their_docker_hub_names(cluster, ns):
     query = exec_in(cluster, ns, "postgres", "psql", "-U", "postgres", "-h", "127.0.0.1", "-tAc", "select 40 + 2")
     assert query.stdout.strip() == "42", query.stdout + query.stderr
     assert exec_in(cluster, ns, "redis", "redis-cli", "ping").stdout.strip() == "PONG"
+
+
+@pytest.mark.cluster
+def test_the_doctor_names_datastore_images_the_registry_lacks_and_how_up_gets_them(cluster, monkeypatch, tmp_path):
+    from tasks.devloop.diagnosis import check_datastores
+    from tasks.devloop.targets import of_harness
+
+    target = of_harness()
+    assert target is not None
+    absent = {"postgres": f"absent-{tmp_path.name}"}  # a tag no test pushes: asked of the real registry
+    found = check_datastores(target, False, True, wanted=absent)
+    assert found is not None and found.ok, found
+    assert found.line().startswith(f"ok   datastores: postgres:{absent['postgres']} not yet in the registry "
+                                   f"{cluster.registry}; invoke up builds them (")  # fmt: skip
+    # Offline and without the kube kit's stand-in Dockerfiles, nothing could make them: a failure with the fix.
+    monkeypatch.setenv("SHIPYARD_KUBE_DIR", str(tmp_path / "no-kit"))
+    failed = check_datastores(target, False, True, wanted=absent)
+    assert failed is not None and not failed.ok
+    assert failed.line().endswith("they cannot be made: set SHIPYARD_KUBE_DIR to the kube kit's folder"), failed
+    # Online, up pulls them instead.
+    assert check_datastores(target, False, False, wanted=absent).line().endswith("invoke up pulls and pushes them")
