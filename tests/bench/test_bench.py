@@ -87,7 +87,9 @@ def test_quick_bench_writes_every_metric(tmp_path, dev_image, prod_image, harnes
     jobs = m["celery_throughput"]
     assert jobs["jobs"] > 0 and jobs["jobs_per_second"] > 0 and jobs["submissions_per_second"] > 0
 
-    assert [t["name"] for t in results["targets"]] == [t.name for t in TARGETS]
+    # A quick run leaves out only the first ./bin/up (it stops the engine and the cluster): judged on the rest.
+    assert "first_run" not in results["metrics"]
+    assert [t["name"] for t in results["targets"]] == [t.name for t in TARGETS if not t.metric.startswith("first_run.")]
     assert all(isinstance(t["met"], bool) and t["value"] > 0 for t in results["targets"])
     table = (run / "results.md").read_text()
     assert "| web edit (synced) |" in table and "## Where the time goes" in table
