@@ -17,6 +17,9 @@ with it the dev loop's forward until skaffold or Tilt starts a new one, most of 
 
 Forking is safe only while the warm list starts no thread and opens no socket (docs/devserver.md).
 
+With DEVSERVER_MIGRATE=1 (the dev overlay), a reloaded child first applies the migrations the code
+has and the database lacks, so a migration saved into the loop is live without a restart.
+
 Usage: python devserver.py [runserver options], e.g. python devserver.py 0.0.0.0:8000
 DEVSERVER_WARM=pandas,numpy adds modules to the warm list (checked like the rest).
 """
@@ -37,6 +40,7 @@ from warmfork import RELOAD
 MANAGE = str(Path(__file__).with_name("manage.py"))
 LISTEN_FD = "DEVSERVER_LISTEN_FD"  # the parent's listening socket, kept across its re-exec
 METRICS_FD = "DEVSERVER_METRICS_FD"  # likewise for the metrics port
+MIGRATE_ON_RELOAD = "DEVSERVER_MIGRATE"  # "1" (the dev overlay): a reload first applies new migrations
 
 # Libraries every child imports (setup, checks, the migrations check, the first request) that
 # import cleanly before Django is configured; with their dependencies, about 900 modules.
@@ -213,6 +217,43 @@ def serve_on_inherited_socket(fd: int) -> None:
     autoreload.trigger_reload = finish_then_reload
 
 
+def migrate_if_behind() -> None:
+    """Apply the migrations this code has and the database lacks (one that arrived by sync, or that
+    `invoke makemigrations` wrote), before the child serves: requests wait in the parent's backlog
+    meanwhile, so web is out of service for no longer than the migration takes."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if plan:
+            names = ", ".join(f"{migration.app_label}.{migration.name}" for migration, _ in plan)
+            started = time.monotonic()
+            call_command("migrate", interactive=False, verbosity=0)
+            print(f"devserver: applied {names} in {time.monotonic() - started:.2f}s", flush=True)
+    except Exception as error:  # a broken migration must not stop the loop: /readyz names "migrations" meanwhile
+        print(f"devserver: migrate failed ({type(error).__name__}: {error}); fix the migration and save it", flush=True)
+    finally:
+        connection.close()
+
+
+def watch_migrations(sender, **kwargs) -> None:
+    """Reload on a new migration file too: the reloader watches only the modules imported so far, and a
+    migration that just arrived was never imported."""
+    from django.apps import apps
+
+    project = Path(MANAGE).resolve().parent
+    for config in apps.get_app_configs():
+        folder = Path(config.path) / "migrations"
+        if folder.is_dir() and folder.is_relative_to(project):
+            sender.watch_dir(folder, "*.py")
+
+
 def run_child(argv: list[str], fd: int, metrics_fd: int | None) -> None:
     """In the forked child: runserver as Django's reloader runs its child, then exit at once."""
     os.environ["RUN_MAIN"] = "true"  # django.utils.autoreload: serve and watch, don't spawn
@@ -220,7 +261,13 @@ def run_child(argv: list[str], fd: int, metrics_fd: int | None) -> None:
     try:
         from django.core.management import execute_from_command_line
 
+        # On a reload, not at the pod's start: then the migrate Job applies them (the Deployment's order).
+        if warmfork.forked and os.environ.get(MIGRATE_ON_RELOAD) == "1":
+            migrate_if_behind()
         serve_on_inherited_socket(fd)
+        from django.utils.autoreload import autoreload_started
+
+        autoreload_started.connect(watch_migrations)
         if metrics_fd is not None:
             from config import metrics
 

@@ -79,6 +79,11 @@ def file_times() -> dict[str, float]:
     return times
 
 
+# How many children this parent has forked; a child reads the count as it was at its fork (0: the first
+# since the parent started, not a reload).
+forked = 0
+
+
 def fork_children(run_child: Callable[[], NoReturn], held: dict[str, float], who: str,
                   on_stop: Callable[[], None] = lambda: None) -> int:  # fmt: skip
     """Fork RUN_CHILD again each time it exits with RELOAD; return the exit status for the parent.
@@ -94,11 +99,13 @@ def fork_children(run_child: Callable[[], NoReturn], held: dict[str, float], who
             with contextlib.suppress(ProcessLookupError):  # gone already: the loop ends
                 os.kill(child, signal.SIGTERM)
 
+    global forked
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the child from the terminal
     while not stopping:
         sys.stdout.flush()  # or the child inherits, and prints again, what is still buffered
         child = os.fork()
+        forked += 1  # in the parent only: a child sees how many were forked before it
         if child == 0:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -15,6 +15,8 @@ ns = Collection(
     devloop.down,
     devloop.doctor,
     devloop.metrics,
+    devloop.manage,
+    devloop.makemigrations,
     promotion.promote,
     bench.bench,
     Collection("services", services.start),

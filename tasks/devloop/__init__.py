@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import shlex
 import signal
 import subprocess
+import sys
 
 from invoke import Context, Exit, task
 
 from tasks import cluster
 from tasks.cluster.progress import Progress
 from tasks.devloop import forwarded_metrics as dev_metrics
-from tasks.devloop import loop, minikube, prepare, supervise, targets
+from tasks.devloop import in_pod, loop, minikube, prepare, supervise, targets
 from tasks.devloop.diagnosis import report
 from tasks.devloop.phases import Phases
 from tasks.image.builds import offline_choice
@@ -110,3 +112,30 @@ def metrics(c: Context, show: bool = False, namespace: str = "", port: int = 909
             raise Exit(f"metrics: prometheus exited with {code} (its log is above)", code=1)
     finally:
         dev_metrics.stop(forwards)
+
+
+@task(help={"namespace": "where the dev loop deployed (default: the context's own namespace)"})
+def manage(c: Context, namespace: str = "") -> None:
+    """Run manage.py in the dev loop's web pod: invoke manage -- createsuperuser (shell, dbshell, ...)."""
+    # invoke joins what follows `--` with spaces (c.remainder), losing the quoting; argv still has it whole.
+    args = sys.argv[sys.argv.index("--") + 1 :] if "--" in sys.argv else shlex.split(c.remainder)
+    code = in_pod.manage(args, namespace)
+    if code:
+        raise Exit(code=code)  # manage.py said why
+
+
+@task(
+    help={
+        "app": "only this app's changes, e.g. --app analysis (default: every app's)",
+        "namespace": "where the dev loop deployed (default: the context's own namespace)",
+    },
+)
+def makemigrations(c: Context, app: str = "", namespace: str = "") -> None:
+    """Make migrations in the dev loop's web pod (its image, settings, database) and write them into app/."""
+    written = in_pod.makemigrations([app] if app else [], namespace)
+    for path in written:
+        print(f"makemigrations: wrote {path.relative_to(ROOT)}", flush=True)
+    if written:
+        print("makemigrations: the loop's web applies them on its next reload (it is reloading now)", flush=True)
+    else:
+        print("makemigrations: no changes", flush=True)

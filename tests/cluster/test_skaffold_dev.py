@@ -1,8 +1,9 @@
 """`skaffold dev` on the real cluster, as `invoke up` runs it: edits reach the running pods.
 
 One `skaffold dev` for the module, in a scratch copy the tests edit. In file order: ten view edits
-served by the same web pod, a task edit the worker computes, debugpy attached through the loop's
-own port-forward, then a runtime-lock change that rebuilds the image and rolls the pods.
+served by the same web pod, a task edit the worker computes, a model change made live by
+`invoke makemigrations` and `invoke manage` in the web pod (tests/cluster/day.py), debugpy attached
+through the loop's own port-forward, then a runtime-lock change that rebuilds the image and rolls the pods.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tasks.bench.reload import TASK_FILE, VIEW_FILE, task_edit, view_edit
 from tasks.cluster.client import Cluster, kubectl
 from tasks.devloop.loop import SKAFFOLD_DEV_FLAGS, skaffold_forward
 from tasks.devloop.scratch import scratch_copy
+from tests.cluster import day
 from tests.cluster.commands import delete_namespace, restricted_namespace
 from tests.cluster.loop import background, get_json, pods, post_job, web_pod
 from tests.support.dap import DapSession
@@ -140,6 +142,15 @@ def test_a_task_edit_changes_what_the_worker_computes(loop):
     (worker_after,) = pods(loop.cluster, loop.namespace, "worker")
     assert worker_after["metadata"]["uid"] == worker_before["metadata"]["uid"]
     assert (loop.copy / "app" / TASK_FILE).read_bytes() == task_edit(token)[f"app/{TASK_FILE}"]
+
+
+def test_a_model_change_is_live_after_invoke_makemigrations_without_a_rebuild(loop):
+    took = day.a_model_change_is_migrated_in_place(loop.web, loop.copy, loop.cluster, loop.namespace)
+    print(f"skaffold dev: the new field served {took:.2f}s after invoke makemigrations wrote the migration")
+
+
+def test_invoke_manage_runs_in_the_web_pod_and_passes_its_exit_code(loop):
+    day.manage_runs_in_the_web_pod_with_its_exit_code(loop.copy, loop.cluster, loop.namespace)
 
 
 def test_a_debugger_attaches_through_the_loops_forward_and_stops_in_the_pod(loop):

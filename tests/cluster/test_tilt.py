@@ -21,6 +21,7 @@ from tasks.bench.reload import view_edit
 from tasks.cluster.client import Cluster, env, kubectl
 from tasks.devloop.scratch import scratch_copy
 from tasks.services.reach import port_open
+from tests.cluster import day
 from tests.cluster.commands import delete_namespace, restricted_namespace
 from tests.cluster.loop import background, free_port, get_json, pods, web_pod
 from tests.support.processes import wait_until
@@ -122,6 +123,16 @@ def test_a_view_edit_is_live_updated_into_the_running_pod(tilt, tilt_up):
     wait_until(f"edit {token} to be served", lambda: served_edit(base) == token, 60, 0.1)
     assert tilt.web_pod() == before  # the same pod and image: synced, not rebuilt
     assert "Will copy 1 file(s) to container" in up.output()
+
+
+def test_a_model_change_is_live_after_invoke_makemigrations_without_a_rebuild(tilt, tilt_up):
+    _, base = tilt_up
+    took = day.a_model_change_is_migrated_in_place(base, tilt.copy, tilt.cluster, tilt.namespace)
+    print(f"tilt up: the new field served {took:.2f}s after invoke makemigrations wrote the migration")
+
+
+def test_invoke_manage_runs_in_the_web_pod_and_passes_its_exit_code(tilt, tilt_up):
+    day.manage_runs_in_the_web_pod_with_its_exit_code(tilt.copy, tilt.cluster, tilt.namespace)
 
 
 def test_a_dev_lock_change_runs_the_pip_step_in_the_pod(tilt, tilt_up):

@@ -21,6 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tasks.bench.reload import VIEW_FILE, view_edit
 from tasks.paths import APP
 from tests.devloop.app_copy import AppCopy
+from tests.support import model_change
 from tests.support.dap import DapSession
 from tests.support.processes import children, free_port, wait_until
 
@@ -239,3 +240,30 @@ def test_a_debugger_attached_as_vscode_does_stops_in_each_forked_child(stack, tm
             token = devserver.edit_view()  # the next child is reported to the debugger as it forks
     parent.close()
     assert devserver.served(token)
+
+
+def test_a_migration_saved_into_the_loop_is_applied_by_the_next_reload(stack, tmp_path):
+    server = DevServer(stack, tmp_path, DEVSERVER_MIGRATE="1")
+    assert requests.post(f"{server.url}/api/jobs", json={"text": "a job to list"}, timeout=10).status_code == 202
+    name, default = f"label_{uuid.uuid4().hex[:6]}", "fresh"
+
+    # The model first, as an editor saves it: until its migration is applied, listing jobs fails (the column is
+    # missing), while /readyz stays ready (the code knows no migration the database lacks).
+    server.write(model_change.field_edit(name, default))
+    wait_until("the listing to fail on the missing column",
+               lambda: requests.get(f"{server.url}/api/jobs", timeout=5).status_code == 500, 30, 0.1)  # fmt: skip
+    assert requests.get(f"{server.url}/readyz", timeout=5).status_code == 200
+
+    server.write(model_change.migration(name, default))
+    wait_until("the new field to be served", lambda: model_change.listed(server.jobs(), name) == default, 30, 0.1)
+    assert f"devserver: applied analysis.0002_job_{name} in " in server.process.log()
+    assert requests.get(f"{server.url}/readyz", timeout=5).json() == {"status": "ok"}
+
+
+def test_without_devserver_migrate_a_reload_applies_nothing(stack, tmp_path):
+    server = DevServer(stack, tmp_path)
+    name = f"label_{uuid.uuid4().hex[:6]}"
+    server.write(model_change.migration(name, "fresh"))
+    wait_until("/readyz to name the unapplied migration",
+               lambda: requests.get(f"{server.url}/readyz", timeout=5).status_code == 503, 30, 0.1)  # fmt: skip
+    assert "devserver: applied" not in server.process.log()

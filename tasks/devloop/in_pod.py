@@ -1,0 +1,79 @@
+"""manage.py in the dev loop's running web pod: the loop's image, settings and PostgreSQL.
+
+`invoke manage -- ARGS` runs any management command there; `invoke makemigrations` runs makemigrations there
+and copies the files it wrote into this checkout, whose sync then brings them back unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from invoke.exceptions import Exit
+
+from tasks.devloop import targets
+from tasks.paths import APP, tool
+
+POD_APP = Path("/app")  # the Dockerfile's `COPY app/ /app/`, skaffold's and Tilt's sync target
+
+
+def _base(target: targets.Target, namespace: str) -> list[str]:
+    return [tool("kubectl"), "--context", target.context, *(["--namespace", namespace] if namespace else [])]
+
+
+def web(command: str, namespace: str) -> tuple[targets.Target, list[str], dict[str, str]]:
+    """The loop's cluster, kubectl's argv up to `exec`'s command and its environment; Exit (one line) when no
+    loop's web runs there."""
+    target, why = targets.find()
+    if target is None:
+        raise Exit(f"{command}: {why}: start the dev loop first (./bin/up)", code=1)
+    env = {**os.environ, **target.env}
+    found = subprocess.run([*_base(target, namespace), "get", "deployment", "web", "-o", "name"], env=env,
+                           capture_output=True, text=True, timeout=30, check=False)  # fmt: skip
+    if found.returncode != 0:
+        where = f"namespace {namespace}" if namespace else "the context's namespace"
+        raise Exit(f"{command}: no web Deployment in {where} of {target.context}: start the dev loop first (./bin/up)"
+                   " or pass --namespace", code=1)  # fmt: skip
+    return target, [*_base(target, namespace), "exec", "deployment/web", "-c", "web"], env
+
+
+def manage(args: list[str], namespace: str = "") -> int:
+    """manage.py ARGS in the web pod, with a TTY when ours is one; its exit code."""
+    if not args:
+        raise Exit("manage: give the command after --, e.g. invoke manage -- createsuperuser", code=2)
+    _, kubectl_exec, env = web("manage", namespace)
+    interactive = ["-i", "-t"] if sys.stdin.isatty() and sys.stdout.isatty() else ["-i"]
+    return subprocess.run([*kubectl_exec, *interactive, "--", "python", "manage.py", *args], env=env).returncode
+
+
+def _inside(relative: str) -> Path:
+    """APP/relative for a path makemigrations printed, refusing one outside app/ (it never should)."""
+    path = Path(relative)
+    if path.is_absolute():
+        path = path.relative_to(POD_APP)
+    local = (APP / path).resolve()
+    if not local.is_relative_to(APP.resolve()):
+        raise Exit(f"makemigrations: {relative} is outside app/; not copied", code=1)
+    return local
+
+
+def makemigrations(apps: list[str], namespace: str = "") -> list[Path]:
+    """Run makemigrations in the web pod; write each migration it made into this checkout (atomically)."""
+    _, kubectl_exec, env = web("makemigrations", namespace)
+    argv = [*kubectl_exec, "--", "python", "manage.py", "makemigrations", "--scriptable", "--noinput", *apps]
+    made = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300, check=False)
+    if made.returncode != 0:
+        lines = [line for line in made.stderr.splitlines() if line.strip()]
+        raise Exit(f"makemigrations: {lines[-1] if lines else f'exited with {made.returncode}'}", code=1)
+    written = []
+    for relative in (line.strip() for line in made.stdout.splitlines() if line.strip().endswith(".py")):
+        local = _inside(relative)
+        content = subprocess.run([*kubectl_exec, "--", "cat", str(POD_APP / local.relative_to(APP.resolve()))],
+                                 env=env, capture_output=True, timeout=60, check=True).stdout  # fmt: skip
+        partial = local.with_name(f".{local.name}.partial")
+        partial.write_bytes(content)
+        partial.replace(local)  # never a half-written migration in the checkout
+        written.append(local)
+    return written
