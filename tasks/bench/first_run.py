@@ -31,6 +31,7 @@ from tasks.devloop.scratch import scratch_copy
 from tasks.devloop.supervise import WEB_URL
 from tasks.image import debian_base
 from tasks.image.docker_engine import docker, image_exists, image_id
+from tasks.services.daemons import start_docker
 from tasks.services.reach import docker_running
 
 SERVED_WITHIN = 1800  # a cold first run builds the base, the datastores and the app image: minutes, not this
@@ -115,7 +116,8 @@ def cold_machine(log: Log, base: bool = True) -> Iterator[None]:
     try:
         yield
     finally:
-        if kept and docker_running():
+        if kept:
+            start_docker()  # a run that failed early leaves the engine stopped: the tag needs it
             rebuilt = image_id(debian_base.BASE_TAG) if image_exists(debian_base.BASE_TAG) else None
             docker("tag", spare, debian_base.BASE_TAG)
             docker("rmi", spare)
