@@ -9,13 +9,10 @@ so later builds keep their cache.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,7 +25,6 @@ from tasks.cluster.progress import Log
 from tasks.devloop import phases as up_phases
 from tasks.devloop.running import Running
 from tasks.devloop.scratch import scratch_copy
-from tasks.devloop.supervise import WEB_URL
 from tasks.image import debian_base
 from tasks.image.docker_engine import docker, image_exists, image_id
 from tasks.services.daemons import start_docker
@@ -75,14 +71,6 @@ def interrupt(run: Running, timeout: float = 180) -> int:
     finally:
         run.stop()  # SIGKILL for a group that ignored Ctrl+C
     return code
-
-
-def get_json(path: str) -> dict | None:
-    try:
-        with urllib.request.urlopen(WEB_URL.rstrip("/") + path, timeout=5) as response:
-            return json.load(response)
-    except (urllib.error.URLError, OSError, ValueError):
-        return None
 
 
 def stop_engine(log: Log) -> bool:

@@ -5,31 +5,19 @@ from __future__ import annotations
 
 import subprocess
 import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 
 from tasks.cluster.client import Cluster, env
 from tests.cluster.loop import get_json, post_job, web_pod
 from tests.support import model_change
-from tests.support.processes import wait_until
+from tests.support.processes import http_status, wait_until
 
 
 def invoke(copy: Path, cluster: Cluster, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     """`invoke ARGS` in the loop's checkout, as a developer types it beside the running loop."""
     return subprocess.run([str(copy / ".venv" / "bin" / "invoke"), *args], cwd=copy, env=env(cluster),
                           capture_output=True, text=True, timeout=timeout)  # fmt: skip
-
-
-def status(url: str) -> int | None:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return None
 
 
 def a_model_change_is_migrated_in_place(base: str, copy: Path, cluster: Cluster, namespace: str) -> float:
@@ -41,7 +29,7 @@ def a_model_change_is_migrated_in_place(base: str, copy: Path, cluster: Cluster,
     for path, content in model_change.field_edit(name, default).items():
         (copy / path).write_bytes(content)
     # Until the migration is applied, the listing fails on the missing column (Django's debug page in dev).
-    wait_until("the listing to fail on the missing column", lambda: status(f"{base}/api/jobs") == 500, 60, 0.2)
+    wait_until("the listing to fail on the missing column", lambda: http_status(f"{base}/api/jobs") == 500, 60, 0.2)
 
     made = invoke(copy, cluster, "makemigrations", "--app", "analysis", "--namespace", namespace)
     written = time.monotonic()

@@ -20,6 +20,8 @@ from tasks.bench.reload import view_edit
 from tasks.cluster import client
 from tasks.devloop.phases import ORDER
 from tasks.devloop.scratch import scratch_copy
+from tasks.devloop.supervise import WEB_URL
+from tests.cluster.loop import get_json
 from tests.support.processes import wait_until
 
 # A cold first run builds the base, the datastores' and the app's images: about 5 minutes here, over the
@@ -61,7 +63,7 @@ def an_edit_is_served(clone: Path, run: first_run.Running) -> None:
         (clone / name).write_bytes(content)
 
     def served() -> bool:
-        return (first_run.get_json("/api/jobs") or {}).get("edit") == token
+        return (get_json(f"{WEB_URL.rstrip('/')}/api/jobs") or {}).get("edit") == token
 
     wait_until("the edited view through the loop's forward", served, EDIT_SERVED_WITHIN, 0.2)
 
