@@ -84,21 +84,33 @@ def choose(layout: Layout, driver: str) -> str:
 
 
 def preflight(driver: str = "auto", registry_port: int | None = None) -> str:
-    """Which cluster `up` would start here, once everything it needs is checked; ClusterError says what is not."""
+    """Which cluster `up` would start here, once everything it needs is checked; ClusterError says what is not.
+    A stopped cluster's bridge and routes (its daemons killed, say by a container restart) are no clash:
+    `up` removes them before it starts."""
     layout = current(registry_port)
+    status, _recorded, dead = condition(layout)
+    if status == BROKEN:
+        raise ClusterError(_partly_running(layout, dead))
     which = choose(layout, driver)
-    _preflight(layout, which)
+    _preflight(layout, which, leftovers_are_ours=status == STOPPED)
     return which
 
 
-def _preflight(layout: Layout, which: str) -> None:
+def _partly_running(layout: Layout, dead: list[str]) -> str:
+    return (
+        f"the harness cluster in {layout.run_dir} is only partly running ({', '.join(dead)} stopped): "
+        "run `invoke cluster.down`, then up again"
+    )
+
+
+def _preflight(layout: Layout, which: str, leftovers_are_ours: bool = False) -> None:
     if which == state.KIT:
         prerequisites.check_root()
         prerequisites.check_packages()
         prerequisites.check_kit(layout)
         prerequisites.kubectl()
         prerequisites.br_netfilter()
-        clash = network.clash(layout)
+        clash = None if leftovers_are_ours else network.clash(layout)
         if clash:
             raise ClusterError(clash)
     elif network.listener(layout.registry_port) is not None:
@@ -127,10 +139,7 @@ def up(driver: str = "auto", registry_port: int | None = None, with_datastores: 
     with locked(layout):
         status, recorded, dead = condition(layout)
         if status == BROKEN:
-            raise ClusterError(
-                f"the harness cluster in {layout.run_dir} is only partly running ({', '.join(dead)} stopped): "
-                "run `invoke cluster.down`, then up again"
-            )
+            raise ClusterError(_partly_running(layout, dead))
         if status == STOPPED:
             log(f"removing the leftovers of a stopped harness cluster in {layout.run_dir}")
             _teardown(layout, recorded, log)
