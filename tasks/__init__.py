@@ -6,7 +6,7 @@ that tests and benchmarks import directly.
 
 from invoke import Collection
 
-from tasks import bench, checks, cluster, devloop, image, k8s, promotion, services
+from tasks import bench, checks, cluster, deps, devloop, image, k8s, promotion, services
 
 ns = Collection(
     checks.test,
@@ -17,6 +17,7 @@ ns = Collection(
     devloop.metrics,
     devloop.manage,
     devloop.makemigrations,
+    deps.lock,
     promotion.promote,
     bench.bench,
     Collection("services", services.start),
