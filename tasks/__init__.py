@@ -6,7 +6,7 @@ that tests and benchmarks import directly.
 
 from invoke import Collection
 
-from tasks import bench, checks, cluster, deps, devloop, image, k8s, promotion, services
+from tasks import bench, checks, cluster, db, deps, devloop, image, k8s, promotion, services
 
 ns = Collection(
     checks.test,
@@ -22,6 +22,7 @@ ns = Collection(
     bench.bench,
     Collection("services", services.start),
     Collection("cluster", cluster.up, cluster.down, cluster.status),
+    Collection("db", db.reset, db.seed, db.snapshot, db.restore, db.snapshots),
     Collection("image", image.base, image.build, image.lint, image.measure),
     Collection("k8s", k8s.render, k8s.validate, k8s.parity),
 )

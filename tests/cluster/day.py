@@ -9,6 +9,8 @@ import uuid
 from pathlib import Path
 
 from tasks.cluster.client import Cluster, env
+from tests.cluster import commands
+from tests.cluster.commands import delete_namespace
 from tests.cluster.loop import get_json, post_job, web_pod
 from tests.support import model_change
 from tests.support.processes import http_status, wait_until
@@ -59,3 +61,88 @@ def manage_runs_in_the_web_pod_with_its_exit_code(copy: Path, cluster: Cluster, 
     elsewhere = invoke(copy, cluster, "manage", "--namespace", f"{namespace}-absent", "--", "check")
     assert elsewhere.returncode == 1
     assert elsewhere.stderr.strip().startswith(f"manage: no web Deployment in namespace {namespace}-absent of ")
+
+
+SEEDED = {f"5eed0000-0000-4000-8000-00000000000{i}" for i in (1, 2, 3)}  # app/analysis/fixtures/seed.json
+
+
+def _job_ids(base: str) -> set[str] | None:
+    listing = get_json(f"{base}/api/jobs")
+    return {job["id"] for job in listing["jobs"]} if listing and "jobs" in listing else None
+
+
+def data_commands_seed_snapshot_reset_and_restore(base: str, copy: Path, cluster: Cluster, namespace: str) -> None:
+    """invoke db.seed, db.snapshot, db.reset, db.restore and db.snapshots on the loop's own PostgreSQL, each
+    seen through the API; and each refusing what is not the loop's, or not a snapshot, with one line."""
+
+    def db(*args: str) -> subprocess.CompletedProcess:
+        return invoke(copy, cluster, *args, "--namespace", namespace)
+
+    seeded = db("db.seed")
+    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+    assert _job_ids(base) >= SEEDED
+    snap = f"seeded_{uuid.uuid4().hex[:6]}"
+    taken = db("db.snapshot", snap)
+    assert taken.returncode == 0, taken.stdout + taken.stderr
+    assert f"copied to snapshot {snap} in " in taken.stdout
+    print(taken.stdout.strip().splitlines()[-1])
+    again = db("db.snapshot", snap)
+    assert again.returncode == 1 and again.stderr.strip() == (
+        f"db.snapshot: snapshot {snap} exists: pick another name (invoke db.snapshots lists them)"
+    )
+    listed = db("db.snapshots")
+    assert listed.returncode == 0 and any(line.split()[0] == snap for line in listed.stdout.splitlines()), listed.stdout
+
+    extra = post_job(base, "made after the snapshot")["id"]
+    reset = db("db.reset")
+    assert reset.returncode == 0, reset.stdout + reset.stderr
+    assert "is empty and migrated in " in reset.stdout
+    print(reset.stdout.strip().splitlines()[-1])
+    wait_until("the API to list no job after the reset", lambda: _job_ids(base) == set(), 30, 0.2)
+    assert get_json(f"{base}/readyz") == {"status": "ok"}
+
+    restored = db("db.restore", snap)
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    print(restored.stdout.strip().splitlines()[-1])
+    wait_until("the API to list the snapshot's jobs", lambda: (ids := _job_ids(base)) is not None and ids >= SEEDED,
+               30, 0.2)  # fmt: skip
+    assert extra not in _job_ids(base)
+    assert snap in db("db.snapshots").stdout  # restoring keeps the snapshot
+
+    for args, code, line in (
+        (("db.restore", "never_taken"), 1, "db.restore: no snapshot never_taken (have: "),
+        (("db.snapshot", "Not-A-Name"), 2, "db.snapshot: snapshot name 'Not-A-Name' is not 1-30 lowercase letters"),
+    ):
+        refused = db(*args)
+        assert refused.returncode == code and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+        assert refused.stderr.startswith(line), refused.stderr
+    elsewhere = invoke(copy, cluster, "db.reset", "--namespace", "kube-system")
+    assert elsewhere.returncode == 1 and elsewhere.stderr.strip() == (
+        f"db.reset: no web Deployment in namespace kube-system of context {cluster.context}: start the dev loop "
+        "(./bin/up) or pass its --namespace"
+    )
+    not_dev = namespace_with_a_web_of_another_overlay(cluster)
+    try:
+        refused = invoke(copy, cluster, "db.reset", "--namespace", not_dev)
+        assert refused.returncode == 1 and refused.stderr.strip() == (
+            f"db.reset: namespace {not_dev} of context {cluster.context} is not the dev loop's (its web lacks "
+            "DEVSERVER_MIGRATE=1, which only k8s/overlays/dev sets): refused; pass the loop's --namespace"
+        )
+    finally:
+        delete_namespace(cluster, not_dev)
+
+
+def namespace_with_a_web_of_another_overlay(cluster: Cluster) -> str:
+    """A namespace whose web Deployment (no replicas: only its spec is read) takes staging-like config."""
+    name = commands.namespace(cluster, "not-dev")
+    config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "app-config", "namespace": name},
+              "data": {"DEBUG": "false"}}  # fmt: skip
+    labels = {"app": "web"}
+    web = {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": name},
+        "spec": {"replicas": 0, "selector": {"matchLabels": labels}, "template": {"metadata": {"labels": labels},
+                 "spec": {"containers": [{"name": "web", "image": "shipyard-app:prod",
+                                          "envFrom": [{"configMapRef": {"name": "app-config"}}]}]}}},
+    }  # fmt: skip
+    commands.apply(cluster, config, web)
+    return name

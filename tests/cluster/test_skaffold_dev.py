@@ -153,6 +153,10 @@ def test_invoke_manage_runs_in_the_web_pod_and_passes_its_exit_code(loop):
     day.manage_runs_in_the_web_pod_with_its_exit_code(loop.copy, loop.cluster, loop.namespace)
 
 
+def test_db_seed_snapshot_reset_and_restore_on_the_loops_database(loop):
+    day.data_commands_seed_snapshot_reset_and_restore(loop.web, loop.copy, loop.cluster, loop.namespace)
+
+
 def test_a_debugger_attaches_through_the_loops_forward_and_stops_in_the_pod(loop):
     # As README says: DEBUGPY=1 restarts web under debugpy; skaffold's forward of 5678 follows it.
     uid, _image = loop.web_pod()

@@ -135,6 +135,11 @@ def test_invoke_manage_runs_in_the_web_pod_and_passes_its_exit_code(tilt, tilt_u
     day.manage_runs_in_the_web_pod_with_its_exit_code(tilt.copy, tilt.cluster, tilt.namespace)
 
 
+def test_db_seed_snapshot_reset_and_restore_on_the_loops_database(tilt, tilt_up):
+    _, base = tilt_up
+    day.data_commands_seed_snapshot_reset_and_restore(base, tilt.copy, tilt.cluster, tilt.namespace)
+
+
 def test_a_dev_lock_change_runs_the_pip_step_in_the_pod(tilt, tilt_up):
     up, base = tilt_up
     before = tilt.web_pod()
