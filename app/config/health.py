@@ -4,14 +4,19 @@ Liveness touches nothing outside the process, so a database outage never restart
 Readiness checks PostgreSQL and Redis, so a pod that cannot serve leaves the Service, and
 that the schema has every migration this code knows: web and the migrate Job start together
 (skaffold applies them at once), and web must not take traffic on an old schema.
+
+A database ahead of the code (migrations applied that this code lacks: a branch switch in dev, a
+rollback in prod) is named in the answer but does not fail readiness: a rollback must still serve.
 """
 
 from collections.abc import Callable
 
 import redis
+from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 _redis_client: redis.Redis | None = None
@@ -59,6 +64,28 @@ def migrations_ok() -> bool:
     return _migrated
 
 
+_on_disk: set[tuple[str, str]] | None = None
+AHEAD_FIX = (
+    "the database has migrations this code lacks (another branch's?): on the branch that has them run "
+    "`invoke manage -- migrate APP TARGET` to unapply them, or `invoke db.restore NAME` a snapshot"
+)
+
+
+def unknown_migrations() -> list[str]:
+    """ "app.name" of each migration the database has applied that this code does not have; [] when unknowable."""
+    global _on_disk
+    if _on_disk is None:  # the code's migrations never change while it runs
+        _on_disk = set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
+    labels = {config.label for config in apps.get_app_configs()}
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT app, name FROM django_migrations")
+            applied = cursor.fetchall()
+    except DatabaseError:  # no table yet: nothing is applied
+        return []
+    return sorted(f"{app}.{name}" for app, name in applied if app in labels and (app, name) not in _on_disk)
+
+
 CHECKS: dict[str, Callable[[], bool]] = {"postgres": postgres_ok, "redis": redis_ok}
 
 
@@ -68,6 +95,9 @@ def readiness() -> JsonResponse:
         failing.append("migrations")
     if failing:
         return JsonResponse({"status": "unavailable", "failing": failing}, status=503)
+    ahead = unknown_migrations()
+    if ahead:
+        return JsonResponse({"status": "ok", "unknown_migrations": ahead, "fix": AHEAD_FIX})
     return JsonResponse({"status": "ok"})
 
 

@@ -24,11 +24,13 @@ from tasks.paths import ROOT
         "tilt": "check for tilt instead of skaffold",
         "offline": "assume no public registry: check the debootstrap base shipyard-base:bookworm",
         "online": "assume a public registry: the build pulls python:3.11-slim-bookworm",
+        "namespace": "a running loop's namespace, for its database check (default: the context's own)",
     }
 )
-def doctor(c: Context, tilt: bool = False, offline: bool = False, online: bool = False) -> None:
-    """Check the cluster, Docker, the registry route, the base and datastore images, skaffold (or tilt), the ports."""
-    report(tilt, offline_choice(offline, online))
+def doctor(c: Context, tilt: bool = False, offline: bool = False, online: bool = False, namespace: str = "") -> None:
+    """Check the cluster, Docker, the registry route, the base and datastore images, skaffold (or tilt), the ports;
+    and, when a loop runs, whether its database has migrations this checkout lacks."""
+    report(tilt, offline_choice(offline, online), namespace)
 
 
 @task(

@@ -14,7 +14,7 @@ from invoke.exceptions import Exit
 
 from tasks.cluster import datastores, registry
 from tasks.cluster import layout as harness_layout
-from tasks.devloop import registry_probe, targets
+from tasks.devloop import loop_readiness, registry_probe, targets
 from tasks.image import debian_base
 from tasks.image.builds import OFFICIAL_BASE
 from tasks.image.docker_engine import image_exists
@@ -173,6 +173,20 @@ def check_ports() -> Finding:
     return Finding("ports", True, "127.0.0.1:8000 (web) and :5678 (debugpy) are free")
 
 
+def check_database(target: targets.Target | None, namespace: str) -> Finding | None:
+    """When a loop runs: is its database ahead of this checkout (a branch switch), as its web's /readyz says."""
+    answer = loop_readiness.readyz(target, namespace) if target is not None else None
+    if answer is None:
+        return None
+    ahead = answer.get("unknown_migrations") or []
+    if ahead:
+        return Finding("database", False, f"has {len(ahead)} migration(s) this checkout lacks: {', '.join(ahead)}; "
+                       f"{answer.get('fix', '')}")  # fmt: skip
+    if answer.get("status") != "ok":
+        return Finding("database", False, f"the running loop's web is not ready: failing {answer.get('failing')}")
+    return Finding("database", True, "the running loop's database has exactly this checkout's migrations")
+
+
 def check_skaffold() -> Finding:
     if not shutil.which("skaffold"):
         return Finding("skaffold", False, f"not found; {INSTALL['skaffold']}")
@@ -197,7 +211,7 @@ class Diagnosis:
     offline: bool  # build on the debootstrap base: no public registry answers (or --offline)
 
 
-def diagnose(tilt: bool = False, offline: bool | None = None) -> Diagnosis:
+def diagnose(tilt: bool = False, offline: bool | None = None, namespace: str = "") -> Diagnosis:
     """Every tool the loop needs (skaffold by default, tilt with tilt=True), the cluster, the engine, the base
     image, the datastore images, the ports; and what `invoke up` would use or start."""
     target, why = targets.find()
@@ -215,12 +229,13 @@ def diagnose(tilt: bool = False, offline: bool | None = None) -> Diagnosis:
     kit_tool = check_kit_tool(tool) if starting_harness and not shutil.which(tool) else None
     findings.append(kit_tool or (check_versioned("tilt", ["tilt", "version"], MIN_TILT) if tilt else check_skaffold()))
     findings.append(check_ports())
+    findings += [f for f in (check_database(target, namespace),) if f]
     return Diagnosis(findings, target, starter, offline)
 
 
-def report(tilt: bool = False, offline: bool | None = None) -> Diagnosis:
+def report(tilt: bool = False, offline: bool | None = None, namespace: str = "") -> Diagnosis:
     """Print the doctor's lines; exit non-zero when the loop cannot run. What the loop will use."""
-    diagnosis = diagnose(tilt=tilt, offline=offline)
+    diagnosis = diagnose(tilt=tilt, offline=offline, namespace=namespace)
     for finding in diagnosis.findings:
         print(finding.line(), flush=True)
     failed = [f.tool for f in diagnosis.findings if not f.ok]

@@ -146,7 +146,8 @@ def test_a_task_edit_changes_what_the_worker_computes(loop):
 
 def test_a_model_change_is_live_after_invoke_makemigrations_without_a_rebuild(loop):
     took = day.a_model_change_is_migrated_in_place(loop.web, loop.copy, loop.cluster, loop.namespace)
-    print(f"skaffold dev: the new field served {took:.2f}s after invoke makemigrations wrote the migration")
+    print(f"skaffold dev: the new field served {took:.2f}s after `invoke makemigrations` was typed")
+    day.a_branch_without_the_migration_is_named(loop.web, loop.copy, loop.cluster, loop.namespace)
 
 
 def test_invoke_manage_runs_in_the_web_pod_and_passes_its_exit_code(loop):

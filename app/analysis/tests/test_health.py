@@ -42,5 +42,25 @@ def test_readiness_fails_until_the_schema_has_every_migration(client, monkeypatc
     assert health._migrated is True
 
 
+def test_readiness_names_migrations_the_database_has_and_the_code_lacks_but_stays_ready(client):
+    from config import health
+    from django.db import connection
+
+    # As after a branch switch: the other branch applied a migration this checkout does not have.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO django_migrations (app, name, applied) VALUES "
+            "('analysis', '0099_from_another_branch', now()), ('an_app_not_installed', '0001_initial', now())"
+        )
+    response = client.get("/readyz", HTTP_HOST="10.1.2.3:8000")
+    assert response.status_code == 200  # a rollback in prod must still serve
+    assert response.json() == {
+        "status": "ok",
+        "unknown_migrations": ["analysis.0099_from_another_branch"],
+        "fix": health.AHEAD_FIX,
+    }
+    assert "invoke db.restore NAME" in health.AHEAD_FIX and "invoke manage -- migrate APP TARGET" in health.AHEAD_FIX
+
+
 def test_other_paths_still_validate_the_host(client):
     assert client.get("/api/jobs", HTTP_HOST="evil.example").status_code == 400
