@@ -23,7 +23,7 @@ from typing import Any
 
 import requests
 
-from tasks.bench import stack
+from tasks.bench import lock_edit, stack
 from tasks.bench.reload import VIEW_FILE, phases, task_edit, view_edit
 from tasks.bench.stack import BenchError
 from tasks.bench.stats import distribution, median_of
@@ -223,11 +223,25 @@ def naive_loop(cluster: Cluster, copy: Path, iterations: int, log: Log) -> dict[
     return distribution(totals)
 
 
+def lock_edits(loop_: Loop, iterations: int, log: Log) -> dict[str, Any]:
+    """ITERATIONS new-dependency edits (tasks/bench/lock_edit.py), each from `invoke lock` typed to served."""
+    totals, release = [], None
+    for i in range(iterations):
+        release = lock_edit.next_release(release)
+        served = lambda: (loop_.get("/api/jobs") or {}).get("edit")  # noqa: E731 - read once per poll
+        totals.append(lock_edit.lock_to_served(loop_.copy, served, release, log))
+        log(f"  {loop_.tool} lock edit {i + 1}/{iterations} ({lock_edit.PACKAGE}=={release}): served "
+            f"{totals[-1]:.1f}s after invoke lock")  # fmt: skip
+        time.sleep(SETTLE_SECONDS)
+    return distribution(totals)
+
+
 def _describe(row: dict[str, float | None]) -> str:
     return ", ".join(f"{k.removeprefix('to_')} {'?' if v is None else f'{v:.2f}'}" for k, v in row.items())
 
 
-def measure(web_iterations: int, worker_iterations: int, naive_iterations: int, work: Path, log: Log) -> dict:
+def measure(web_iterations: int, worker_iterations: int, naive_iterations: int, lock_iterations: int, work: Path,
+            log: Log) -> dict:  # fmt: skip
     """Both tools on the test cluster (started here if none runs, with the dev overlay's datastores)."""
     try:
         outcome = lifecycle.up(with_datastores=True, log=lambda line: log(f"  cluster: {line}"))
@@ -243,6 +257,8 @@ def measure(web_iterations: int, worker_iterations: int, naive_iterations: int, 
                     "web_edit_to_served": web_edits(loop_, web_iterations, log),
                     "worker_edit_to_new_result": worker_edits(loop_, worker_iterations, log),
                 }
+                if lock_iterations:  # full runs only: each is a rebuild of the dependency layers and a rollout
+                    out[tool]["lock_to_served"] = lock_edits(loop_, lock_iterations, log)
         out["naive_loop"] = naive_loop(cluster, work / "skaffold" / "main", naive_iterations, log)
     finally:
         if outcome.started:

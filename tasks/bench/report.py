@@ -207,6 +207,11 @@ def cluster_markdown(m: dict[str, Any], met: dict[str, dict[str, Any]]) -> list[
         lines.append(f"| {label.replace(chr(10), ' ')} | {_s(d['p50'])} | {_s(d['p95'])} | {_s(d['max'])} | {d['n']} "
                      f"| {target or '-'} | {verdict or '-'} |")  # fmt: skip
     for tool in ("skaffold", "tilt"):
+        d = m.get(f"{tool}_lock_to_served")  # full runs only
+        if d:
+            lines.append(f"| {tool}: a new dependency, from `invoke lock` typed to served by the rebuilt image "
+                         f"| {_s(d['p50'])} | {_s(d['p95'])} | {_s(d['max'])} | {d['n']} | - | - |")  # fmt: skip
+    for tool in ("skaffold", "tilt"):
         verdict = _verdict(met.get(f"{tool} dev: from nothing to every workload Ready"))
         lines.append(f"| {tool}: from the command to every workload Ready | {_s(m[f'{tool}_to_all_ready'])} "
                      f"| | | 1 | {verdict} |")  # fmt: skip

@@ -43,16 +43,17 @@ class Plan:
     jobs: int
     cluster_edits: int  # web and worker edits through each real tool on the test cluster
     cluster_naive_loops: int
+    lock_edits: int  # new dependencies through `invoke lock` and each tool (a rebuild and rollout each)
     first_runs: bool  # ./bin/up cold and warm through each tool (minutes: builds the base and every image)
     concurrency: int = 8
 
 
 FULL = Plan(web_edits=12, all_pods_edits=5, worker_edits=10, naive_loops=3, cold_starts=5,
             healthz_requests=3000, home_requests=1000, jobs=300, cluster_edits=12, cluster_naive_loops=3,
-            first_runs=True)  # fmt: skip
+            lock_edits=3, first_runs=True)  # fmt: skip
 QUICK = Plan(web_edits=3, all_pods_edits=2, worker_edits=2, naive_loops=1, cold_starts=3,
              healthz_requests=300, home_requests=100, jobs=30, cluster_edits=2, cluster_naive_loops=1,
-             first_runs=False)  # fmt: skip
+             lock_edits=0, first_runs=False)  # fmt: skip
 
 
 class Progress:
@@ -171,8 +172,8 @@ def measure(plan: Plan, progress: Progress) -> dict[str, Any]:
 
     progress.next("the real loop on the test cluster: skaffold dev and tilt up, then `skaffold run` as the naive loop")
     with tempfile.TemporaryDirectory(prefix="shipyard-bench-") as work:
-        real = cluster_loop.measure(plan.cluster_edits, plan.cluster_edits, plan.cluster_naive_loops, Path(work),
-                                    progress)  # fmt: skip
+        real = cluster_loop.measure(plan.cluster_edits, plan.cluster_edits, plan.cluster_naive_loops, plan.lock_edits,
+                                    Path(work), progress)  # fmt: skip
     for tool in cluster_loop.TOOLS:
         for key, value in real[tool].items():
             metrics[f"{tool}_{key}"] = value

@@ -8,6 +8,7 @@ import time
 import uuid
 from pathlib import Path
 
+from tasks.bench import lock_edit
 from tasks.cluster.client import Cluster, env
 from tests.cluster import commands
 from tests.cluster.commands import delete_namespace
@@ -175,3 +176,17 @@ def a_branch_without_the_migration_is_named(base: str, copy: Path, cluster: Clus
                60, 0.2)  # fmt: skip
     doctor = invoke(copy, cluster, "doctor", "--namespace", namespace, timeout=120)
     assert "ok   database: the running loop's database has exactly this checkout's migrations" in doctor.stdout
+
+
+def a_new_dependency_is_locked_built_and_served(base: str, copy: Path, cluster: Cluster, namespace: str) -> float:
+    """Code that uses a new package, its line in app.in, `invoke lock`: the tool rebuilds the image and rolls the
+    pods, and web answers with the package's version from a new image. The seconds from the lock to served."""
+    before = web_pod(cluster, namespace)
+    release = lock_edit.next_release(None)
+    took = lock_edit.lock_to_served(copy, lambda: (get_json(f"{base}/api/jobs") or {}).get("edit"), release, print)
+    # Served by the new pod while the old one may still be terminating: wait for the rollout to end.
+    after = wait_until("web's rollout to leave one pod", lambda: web_pod(cluster, namespace), 120, 0.5)
+    assert after[1] != before[1], (before, after)  # rebuilt: a new image, not a restart
+    app_lock = (copy / "requirements" / "app.txt").read_text()
+    assert f"{lock_edit.PACKAGE}=={release}\n" in app_lock
+    return took

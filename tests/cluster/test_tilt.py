@@ -159,3 +159,9 @@ def test_a_dev_lock_change_runs_the_pip_step_in_the_pod(tilt, tilt_up):
                in up.output(), 60, 0.5)  # fmt: skip
     assert tilt.web_pod() == before
     assert get_json(f"{base}/api/jobs") is not None  # still serving after the step
+
+
+def test_a_new_dependency_locked_by_invoke_lock_is_built_rolled_and_served(tilt, tilt_up):
+    _, base = tilt_up
+    took = day.a_new_dependency_is_locked_built_and_served(base, tilt.copy, tilt.cluster, tilt.namespace)
+    print(f"tilt up: the new dependency served {took:.1f}s after `invoke lock` was typed")
