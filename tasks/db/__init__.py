@@ -4,66 +4,65 @@ from __future__ import annotations
 
 import time
 
-from invoke import Context, Exit, task
+from invoke import Context, task
 
-from tasks.db import loop_database
-from tasks.devloop import in_pod
-
-NAMESPACE_HELP = {"namespace": "where the dev loop deployed (default: the context's own namespace)"}
+from tasks.cli import help_even_for_positionals
+from tasks.db import in_loop, loop_database
 
 
-def _migrate(command: str, namespace: str) -> None:
-    """The code's migrations on the database just put in place, in the loop's web pod."""
-    code = in_pod.manage(["migrate", "--noinput"], namespace)
-    if code:
-        raise Exit(f"{command}: migrate exited with {code} (its output is above)", code=code)
-
-
-def _done(command: str, what: str, started: float) -> None:
-    print(f"{command}: {what} in {time.monotonic() - started:.1f}s", flush=True)
-
-
-@task(help=NAMESPACE_HELP)
+@task(help={"namespace": "where the dev loop deployed (default: the context's own namespace)"})
 def reset(c: Context, namespace: str = "") -> None:
     """Drop the loop's database and migrate it from nothing (snapshots are kept)."""
     started = time.monotonic()
     database = loop_database.find("db.reset", namespace)
     database.replace(template=None)
-    _migrate("db.reset", namespace)
-    _done("db.reset", f"{database.database} is empty and migrated", started)
+    in_loop.manage("db.reset", "migrate", "--noinput", namespace=namespace)
+    in_loop.done("db.reset", f"{database.database} is empty and migrated", started)
 
 
-@task(help=NAMESPACE_HELP)
+@task(help={"namespace": "where the dev loop deployed (default: the context's own namespace)"})
 def seed(c: Context, namespace: str = "") -> None:
     """Load the app's seed data (app/*/fixtures/seed.json) into the loop's database; again is harmless."""
     started = time.monotonic()
     loop_database.find("db.seed", namespace)  # refuses anything but the loop's own
-    code = in_pod.manage(["loaddata", "seed"], namespace)
-    if code:
-        raise Exit(f"db.seed: loaddata exited with {code} (its output is above)", code=code)
-    _done("db.seed", "seed data loaded", started)
+    in_loop.manage("db.seed", "loaddata", "seed", namespace=namespace)
+    in_loop.done("db.seed", "seed data loaded", started)
 
 
-@task(help={"name": "what to call it: lowercase letters, digits and _", **NAMESPACE_HELP})
+@task(
+    help={
+        "name": "what to call it: lowercase letters, digits and _",
+        "namespace": "where the dev loop deployed (default: the context's own namespace)",
+    }
+)
+@help_even_for_positionals("db.snapshot")
 def snapshot(c: Context, name: str, namespace: str = "") -> None:
     """Copy the loop's database as it is now into snapshot NAME (CREATE DATABASE ... TEMPLATE)."""
     started = time.monotonic()
+    loop_database.checked_name("db.snapshot", name)  # bad input fails before any cluster is asked
     database = loop_database.find("db.snapshot", namespace)
     database.snapshot(name)
-    _done("db.snapshot", f"{database.database} copied to snapshot {name}", started)
+    in_loop.done("db.snapshot", f"{database.database} copied to snapshot {name}", started)
 
 
-@task(help={"name": "the snapshot to restore (invoke db.snapshots lists them)", **NAMESPACE_HELP})
+@task(
+    help={
+        "name": "the snapshot to restore (invoke db.snapshots lists them)",
+        "namespace": "where the dev loop deployed (default: the context's own namespace)",
+    }
+)
+@help_even_for_positionals("db.restore")
 def restore(c: Context, name: str, namespace: str = "") -> None:
     """Put snapshot NAME back as the loop's database (the snapshot stays), then apply newer migrations."""
     started = time.monotonic()
+    loop_database.checked_name("db.restore", name)
     database = loop_database.find("db.restore", namespace)
     database.restore(name)
-    _migrate("db.restore", namespace)
-    _done("db.restore", f"snapshot {name} restored into {database.database}", started)
+    in_loop.manage("db.restore", "migrate", "--noinput", namespace=namespace)
+    in_loop.done("db.restore", f"snapshot {name} restored into {database.database}", started)
 
 
-@task(help=NAMESPACE_HELP)
+@task(help={"namespace": "where the dev loop deployed (default: the context's own namespace)"})
 def snapshots(c: Context, namespace: str = "") -> None:
     """List the loop's database snapshots: name, size, when taken."""
     taken = loop_database.find("db.snapshots", namespace).snapshots()
