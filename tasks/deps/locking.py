@@ -86,17 +86,19 @@ def lock(upgrade: list[str] | None = None, upgrade_all: bool = False) -> list[Ch
         shutil.copytree(REQUIREMENTS, work / "requirements")  # the current locks: the pins uv keeps
         for name, constraint in ORDER:
             _compile(uv, work, name, constraint, list(upgrade or []), upgrade_all)
-        changed = []
+        changed, staged = [], []
         for name, _constraint in ORDER:
             new, current = work / "requirements" / f"{name}.txt", REQUIREMENTS / f"{name}.txt"
             before, after = pins(current.read_text()) if current.exists() else {}, pins(new.read_text())
-            staged = current.with_name(f".{name}.txt.partial")
-            shutil.copyfile(new, staged)
-            staged.replace(current)  # each lock whole or not at all
+            staged.append((current.with_name(f".{name}.txt.partial"), current))
+            shutil.copyfile(new, staged[-1][0])
             if before != after:
                 changed.append(Changed(
                     f"requirements/{name}.txt",
                     [f"{p}=={v}" for p, v in sorted(after.items()) if before.get(p) != v],
                     [f"{p}=={v}" for p, v in sorted(before.items()) if after.get(p) != v],
                 ))  # fmt: skip
+        # Each lock whole or not at all, and all three at once: a watching loop sees one change, not two rebuilds.
+        for partial, current in staged:
+            partial.replace(current)
     return changed
