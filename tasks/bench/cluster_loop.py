@@ -226,9 +226,12 @@ def naive_loop(cluster: Cluster, copy: Path, iterations: int, log: Log) -> dict[
 def lock_edits(loop_: Loop, iterations: int, log: Log) -> dict[str, Any]:
     """ITERATIONS new-dependency edits (tasks/bench/lock_edit.py), each from `invoke lock` typed to served."""
     totals, release = [], None
+
+    def served() -> Any:
+        return (loop_.get("/api/jobs") or {}).get("edit")
+
     for i in range(iterations):
         release = lock_edit.next_release(release)
-        served = lambda: (loop_.get("/api/jobs") or {}).get("edit")  # noqa: E731 - read once per poll
         totals.append(lock_edit.lock_to_served(loop_.copy, served, release, log))
         log(f"  {loop_.tool} lock edit {i + 1}/{iterations} ({lock_edit.PACKAGE}=={release}): served "
             f"{totals[-1]:.1f}s after invoke lock")  # fmt: skip

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tasks.bench.reload import VIEW_ANCHOR, VIEW_FILE
 from tasks.bench.stack import BenchError
 from tasks.containers.filesync import edited
 
 PACKAGE = "humanize"  # pure Python, no dependencies, one small wheel
 RELEASES = ("4.11.0", "4.12.0")
-VIEW_FILE, VIEW_ANCHOR = "analysis/api.py", 'JsonResponse({"jobs": '
 ROLLOUT_TIMEOUT = 900  # a rebuild of the dependency layers, a push and a rollout, on a cold cache
 
 

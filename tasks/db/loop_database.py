@@ -13,7 +13,7 @@ import json
 import os
 import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from invoke.exceptions import Exit
@@ -107,6 +107,7 @@ class LoopDatabase:
             self.recover()
 
     def snapshot_database(self, name: str) -> str:
+        """The database holding snapshot NAME (a name checked_name accepted)."""
         return f"{self.database}{SNAPSHOT_MARK}{name}"
 
     def snapshots(self) -> list[Snapshot]:
@@ -124,7 +125,7 @@ class LoopDatabase:
 
     def snapshot(self, name: str) -> None:
         """A copy of the working database as it is now; the app is cut off for as long as the copy takes."""
-        target = self.snapshot_database(checked_name(self.command, name))
+        target = self.snapshot_database(name)
         if target in self.databases():
             raise Exit(f"{self.command}: snapshot {name} exists: pick another name (invoke db.snapshots lists them)", 1)
         self.recover()
@@ -139,7 +140,7 @@ class LoopDatabase:
             self.sql(f"ALTER DATABASE {quoted(self.database)} ALLOW_CONNECTIONS true")
 
     def restore(self, name: str) -> None:
-        source = self.snapshot_database(checked_name(self.command, name))
+        source = self.snapshot_database(name)
         if source not in self.databases():
             have = ", ".join(snapshot.name for snapshot in self.snapshots()) or "none yet"
             raise Exit(f"{self.command}: no snapshot {name} (have: {have}); take one with invoke db.snapshot NAME", 1)
@@ -193,4 +194,4 @@ def find(command: str, namespace: str = "") -> LoopDatabase:
     named = loop.kubectl("exec", "statefulset/postgres", "-c", "postgres", "--", "printenv", "POSTGRES_DB")
     if named.returncode != 0 or not named.stdout.strip():
         raise Exit(f"{command}: {where} runs no PostgreSQL of the dev overlay (statefulset/postgres): refused", code=1)
-    return LoopDatabase(command, target.context, namespace, env, named.stdout.strip())
+    return replace(loop, database=named.stdout.strip())

@@ -211,9 +211,10 @@ class Diagnosis:
     offline: bool  # build on the debootstrap base: no public registry answers (or --offline)
 
 
-def diagnose(tilt: bool = False, offline: bool | None = None, namespace: str = "") -> Diagnosis:
+def diagnose(tilt: bool = False, offline: bool | None = None, namespace: str | None = None) -> Diagnosis:
     """Every tool the loop needs (skaffold by default, tilt with tilt=True), the cluster, the engine, the base
-    image, the datastore images, the ports; and what `invoke up` would use or start."""
+    image, the datastore images, the ports; and what `invoke up` would use or start. With NAMESPACE (the
+    doctor's, "" for the context's own), also a running loop's database: `up` starts a loop, it checks none."""
     target, why = targets.find()
     starter = "" if target else targets.starter()
     if target is not None and "PATH" in target.env:
@@ -229,11 +230,12 @@ def diagnose(tilt: bool = False, offline: bool | None = None, namespace: str = "
     kit_tool = check_kit_tool(tool) if starting_harness and not shutil.which(tool) else None
     findings.append(kit_tool or (check_versioned("tilt", ["tilt", "version"], MIN_TILT) if tilt else check_skaffold()))
     findings.append(check_ports())
-    findings += [f for f in (check_database(target, namespace),) if f]
+    if namespace is not None:
+        findings += [f for f in (check_database(target, namespace),) if f]
     return Diagnosis(findings, target, starter, offline)
 
 
-def report(tilt: bool = False, offline: bool | None = None, namespace: str = "") -> Diagnosis:
+def report(tilt: bool = False, offline: bool | None = None, namespace: str | None = None) -> Diagnosis:
     """Print the doctor's lines; exit non-zero when the loop cannot run. What the loop will use."""
     diagnosis = diagnose(tilt=tilt, offline=offline, namespace=namespace)
     for finding in diagnosis.findings:

@@ -23,6 +23,11 @@ def _base(target: targets.Target, namespace: str) -> list[str]:
     return [tool("kubectl"), "--context", target.context, *(["--namespace", namespace] if namespace else [])]
 
 
+def exec_in_web(target: targets.Target, namespace: str) -> list[str]:
+    """kubectl's argv up to the command, for `exec` in the web container of the loop at TARGET."""
+    return [*_base(target, namespace), "exec", "deployment/web", "-c", "web"]
+
+
 def web(command: str, namespace: str) -> tuple[targets.Target, list[str], dict[str, str]]:
     """The loop's cluster, kubectl's argv up to `exec`'s command and its environment; Exit (one line) when no
     loop's web runs there."""
@@ -36,7 +41,7 @@ def web(command: str, namespace: str) -> tuple[targets.Target, list[str], dict[s
         where = f"namespace {namespace}" if namespace else "the context's namespace"
         raise Exit(f"{command}: no web Deployment in {where} of {target.context}: start the dev loop first (./bin/up)"
                    " or pass --namespace", code=1)  # fmt: skip
-    return target, [*_base(target, namespace), "exec", "deployment/web", "-c", "web"], env
+    return target, exec_in_web(target, namespace), env
 
 
 def manage(args: list[str], namespace: str = "") -> int:

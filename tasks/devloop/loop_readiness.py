@@ -10,8 +10,8 @@ import json
 import os
 import subprocess
 
+from tasks.devloop import in_pod
 from tasks.devloop.targets import Target
-from tasks.paths import tool
 
 ASK = """
 import urllib.error, urllib.request
@@ -25,9 +25,7 @@ print(body.decode())
 
 def readyz(target: Target, namespace: str = "") -> dict | None:
     """web's /readyz answer in the loop at TARGET (NAMESPACE, else the context's); None when no loop's web runs."""
-    scope = ["--namespace", namespace] if namespace else []
-    argv = [tool("kubectl"), "--context", target.context, *scope, "exec", "deployment/web", "-c", "web", "--",
-            "python", "-c", ASK]  # fmt: skip
+    argv = [*in_pod.exec_in_web(target, namespace), "--", "python", "-c", ASK]
     try:
         ran = subprocess.run(argv, env={**os.environ, **target.env}, capture_output=True, text=True, timeout=30)
     except subprocess.TimeoutExpired:
