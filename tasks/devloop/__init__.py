@@ -38,9 +38,10 @@ def doctor(c: Context, tilt: bool = False, offline: bool = False, online: bool =
         "tilt": "run `tilt up` instead of `skaffold dev`",
         "offline": "build on the debootstrap base shipyard-base:bookworm without asking whether a registry answers",
         "online": "build on the official python:3.11-slim-bookworm without asking whether a registry answers",
+        "debug": "run web under debugpy, listening on 127.0.0.1:5678 for .vscode/launch.json's attach",
     }
 )
-def up(c: Context, tilt: bool = False, offline: bool = False, online: bool = False) -> None:
+def up(c: Context, tilt: bool = False, offline: bool = False, online: bool = False, debug: bool = False) -> None:
     """Start what the loop needs (engine, base image, cluster), then the dev loop: skaffold dev (or tilt up)."""
     phases = Phases()
     log = Progress("up")
@@ -49,9 +50,10 @@ def up(c: Context, tilt: bool = False, offline: bool = False, online: bool = Fal
     prepare.engine(phases, log)
     prepare.base(diagnosis.offline, phases, log)
     target = prepare.cluster(c, diagnosis, phases, log)
-    argv, env = loop.command(target, tilt, diagnosis.offline)
+    argv, env = loop.command(target, tilt, diagnosis.offline, debug)
     print(f"up: {target.kind} ({target.context}): {target.plan}", flush=True)
-    print(f"up: {' '.join(argv)} (web on http://127.0.0.1:8000, debugpy on 127.0.0.1:5678)", flush=True)
+    listening = "web on http://127.0.0.1:8000" + (", debugpy on 127.0.0.1:5678" if debug else "")
+    print(f"up: {' '.join(argv)} ({listening})", flush=True)
     code = supervise.run(argv, env, ROOT, target, phases)
     if code not in (0, 130, -signal.SIGINT):
         raise Exit(f"up: {argv[0]} exited with {code} (its output is above)", code=1)

@@ -6,9 +6,11 @@ and copies the files it wrote into this checkout, whose sync then brings them ba
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from invoke.exceptions import Exit
@@ -64,9 +66,55 @@ def _inside(relative: str) -> Path:
     return local
 
 
+# The image leaves the app's tests out (.dockerignore), and the tools' sync follows it.
+_NOT_IN_THE_POD = ("tests", "__pycache__")
+# Prints "PATH SHA256" (or "PATH -") for each path on stdin, relative to the pod's /app.
+_POD_DIGESTS = (
+    "import hashlib, pathlib, sys\n"
+    "for p in sys.stdin.read().split():\n"
+    "    f = pathlib.Path(p)\n"
+    "    print(p, hashlib.sha256(f.read_bytes()).hexdigest() if f.is_file() else '-')"
+)
+SYNC_WAIT_SECONDS = 15.0
+
+
+def _checkout_digests() -> dict[str, str]:
+    """app/'s Python modules as the pod gets them: relative path -> sha256."""
+    digests = {}
+    for path in sorted(APP.rglob("*.py")):
+        relative = path.relative_to(APP)
+        if not any(part in _NOT_IN_THE_POD for part in relative.parts) and not relative.name.startswith("test_") \
+                and relative.name != "conftest.py":  # fmt: skip
+            digests[relative.as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digests
+
+
+def _unsynced(kubectl_exec: list[str], env: dict[str, str]) -> list[str]:
+    """The checkout's modules that the web pod has not got as they are here (none: in step)."""
+    mine = _checkout_digests()
+    theirs = subprocess.run([*kubectl_exec, "-i", "--", "python", "-c", _POD_DIGESTS], input="\n".join(mine),
+                            env=env, capture_output=True, text=True, timeout=60, check=True).stdout  # fmt: skip
+    pod = dict(line.split(" ", 1) for line in theirs.splitlines() if " " in line)
+    return [path for path, digest in mine.items() if pod.get(path) != digest]
+
+
+def wait_for_sync(command: str, kubectl_exec: list[str], env: dict[str, str]) -> None:
+    """Wait until the web pod has every module of the checkout as saved: makemigrations on models the sync has
+    not yet brought would write the wrong migration. Exit (one line) when it never does."""
+    deadline = time.monotonic() + SYNC_WAIT_SECONDS
+    while unsynced := _unsynced(kubectl_exec, env):
+        if time.monotonic() > deadline:
+            raise Exit(f"{command}: the loop's web pod still lacks your edits to app/{unsynced[0]} (and "
+                       f"{len(unsynced) - 1} more) after {SYNC_WAIT_SECONDS:.0f}s: save them again, or restart the "
+                       "loop (docs/troubleshooting.md: a new folder's files vanish from the pods)", code=1)  # fmt: skip
+        time.sleep(0.3)
+
+
 def makemigrations(apps: list[str], namespace: str = "") -> list[Path]:
-    """Run makemigrations in the web pod; write each migration it made into this checkout (atomically)."""
+    """Once the pod has the checkout's edits, run makemigrations there; write each migration it made into this
+    checkout (atomically)."""
     _, kubectl_exec, env = web("makemigrations", namespace)
+    wait_for_sync("makemigrations", kubectl_exec, env)
     argv = [*kubectl_exec, "--", "python", "manage.py", "makemigrations", "--scriptable", "--noinput", *apps]
     made = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300, check=False)
     if made.returncode != 0:

@@ -37,21 +37,23 @@ def buildkit_path(env: dict[str, str]) -> dict[str, str]:
     return {**env, "PATH": os.pathsep.join([os.path.dirname(client), env.get("PATH", "")])}
 
 
-def command(target: Target, tilt: bool, offline: bool) -> tuple[list[str], dict[str, str]]:
-    """argv and environment for `skaffold dev` (or `tilt up`) against TARGET."""
+def command(target: Target, tilt: bool, offline: bool, debug: bool = False) -> tuple[list[str], dict[str, str]]:
+    """argv and environment for `skaffold dev` (or `tilt up`) against TARGET; with DEBUG, web under debugpy."""
     env = {**os.environ, **target.env, "SKAFFOLD_UPDATE_CHECK": "false"}
     if target.kind == "minikube":
         env.update(minikube.minikube_docker_env())  # build into minikube's Docker: nothing is pushed
     env = buildkit_path(env)
     if tilt:
         # Tilt reads the registry from the cluster (KEP-1755) and trusts local contexts itself.
-        return ["tilt", "up", "--context", target.context, *(["--", "--offline"] if offline else [])], env
+        tiltfile_args = [*(["--offline"] if offline else []), *(["--debug"] if debug else [])]
+        return ["tilt", "up", "--context", target.context, *(["--", *tiltfile_args] if tiltfile_args else [])], env
     argv = [
         "skaffold",
         "dev",
         *SKAFFOLD_DEV_FLAGS,
         *target.skaffold_args(),
         *(["--profile", "offline"] if offline else []),
+        *(["--profile", "debug"] if debug else []),
     ]
     return argv, env
 

@@ -104,3 +104,61 @@ def test_the_prerequisites_table_gives_the_minimums_the_doctor_checks():
     assert rows["tilt (optional)"] == ".".join(map(str, MIN_TILT[:2]))
     assert rows["a local cluster"].startswith(f"minikube {'.'.join(map(str, MIN_MINIKUBE[:2]))} ")
     assert f"skaffold >= {rows['skaffold']} " in INSTALL["skaffold"]
+
+
+BENCHMARKS = ROOT / "docs" / "benchmarks.md"
+# A measured quantity: a number or a range, then its unit.
+QUANTITY = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?\s?(ms|s|MiB|MB|minutes?)\b")
+SENTENCE_END = re.compile(r"(?<=[.:])\s+(?=[A-Z(\[`*])|\n(?=\s*(?:[-|]|\d+\.)\s)")
+CITATION = re.compile(r"\]\((?:\.\./)?(?:docs/)?benchmarks\.md(?:#([\w-]+))?\)")
+
+
+def sections(doc: Path) -> dict[str, str]:
+    """DOC's text under each heading, by the heading's anchor."""
+    found, anchor = {}, ""
+    for line in doc.read_text().splitlines():
+        if line.startswith("#"):
+            anchor = slug(line.lstrip("#"))
+        found[anchor] = found.get(anchor, "") + line + "\n"
+    return found
+
+
+def figures(text: str) -> list[float]:
+    return [float(x) for x in re.findall(r"(?<![\w.])\d+(?:\.\d+)?", text)]
+
+
+def measured(number: str, unit: str, table: list[float]) -> bool:
+    """Whether TABLE has a figure that reads as NUMBER UNIT at the precision it is quoted to."""
+    places = len(number.partition(".")[2])
+    value = float(number)
+    if unit.startswith("minute"):
+        return any(abs(x / 60 - value) <= 0.5 for x in table)
+    if unit == "ms" and value in table:
+        return True  # quoted as the benchmarks write it
+    if unit == "ms":
+        value, places = value / 1000, places + 3
+    return any(abs(x - value) <= 0.5 * 10**-places + 1e-9 for x in table)  # rounded, half either way
+
+
+def unquoted(doc: Path) -> list[str]:
+    """The figures of DOC's sentences (list items, table rows) that cite docs/benchmarks.md which the cited sections
+    do not have; and citations of figures that name no section."""
+    bench, wrong = sections(BENCHMARKS), []
+    for sentence in SENTENCE_END.split(prose(doc)):
+        cited = CITATION.findall(sentence)
+        quantities = QUANTITY.findall(sentence)
+        if not cited or not quantities:
+            continue
+        where = " ".join(sentence.split())[:160]
+        if "" in cited:
+            wrong.append(f"cite the section of docs/benchmarks.md that has the figures: {where}")
+            continue
+        table = [x for anchor in cited for x in figures(bench.get(anchor, ""))]
+        wrong += [f"{number} {unit} is not in {', '.join(cited)}: {where}" for low, high, unit in quantities
+                  for number in filter(None, (low, high)) if not measured(number, unit, table)]  # fmt: skip
+    return wrong
+
+
+@pytest.mark.parametrize("doc", [d for d in DOCS if d != BENCHMARKS], ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_figure_quoted_from_the_benchmarks_is_in_the_section_cited(doc):
+    assert unquoted(doc) == []

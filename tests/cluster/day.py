@@ -10,10 +10,12 @@ from pathlib import Path
 
 from tasks.bench import lock_edit
 from tasks.cluster.client import Cluster, env
+from tasks.paths import ROOT
 from tests.cluster import commands
 from tests.cluster.commands import delete_namespace
 from tests.cluster.loop import get_json, post_job, web_pod
 from tests.support import model_change
+from tests.support.doc_blocks import run_as_written, sh_blocks
 from tests.support.processes import http_status, wait_until
 
 
@@ -190,3 +192,22 @@ def a_new_dependency_is_locked_built_and_served(base: str, copy: Path, cluster: 
     app_lock = (copy / "requirements" / "app.txt").read_text()
     assert f"{lock_edit.PACKAGE}=={release}\n" in app_lock
     return took
+
+
+def an_app_of_your_own_as_docs_make_it_yours_says(copy: Path, cluster: Cluster, namespace: str) -> None:
+    """docs/make-it-yours.md's "Add an app" blocks, run as written beside the loop, with the loop's namespace made
+    the context's own (`kubectl config set-context`, as a developer does; undone after): the app, its model and
+    migration made in the pod, its tasks, beat's schedule, a note the worker counts, and the app's own test."""
+    kubeconfig = cluster.kubeconfig.read_bytes()
+    subprocess.run([str(copy / ".venv" / "bin" / "kubectl"), "config", "set-context", cluster.context,
+                    f"--namespace={namespace}"], env=env(cluster), check=True, capture_output=True)  # fmt: skip
+    try:
+        page = ROOT / "docs" / "make-it-yours.md"
+        said = {block: run_as_written(block, copy, env(cluster)) for block in sh_blocks(page, "3.")}
+    finally:
+        cluster.kubeconfig.write_bytes(kubeconfig)
+    made, counted, tested = (next(out for block, out in said.items() if key in block)
+                             for key in ("invoke makemigrations", "sleep", "invoke test"))  # fmt: skip
+    assert "makemigrations: wrote app/notes/migrations/0001_initial.py" in made, made
+    assert counted.strip().splitlines()[-1] == "3", counted  # the worker counted the words beat asked it to count
+    assert " 1 passed" in tested, tested

@@ -2,22 +2,25 @@
 
 One `skaffold dev` for the module, in a scratch copy the tests edit. In file order: ten view edits
 served by the same web pod, a task edit the worker computes, a model change made live by
-`invoke makemigrations` and `invoke manage` in the web pod (tests/cluster/day.py), debugpy attached
-through the loop's own port-forward, then a runtime-lock change that rebuilds the image and rolls the pods.
+`invoke makemigrations`, `invoke manage` in the web pod and docs/make-it-yours.md's new app (tests/cluster/day.py),
+debugpy attached through the loop's own port-forward, then a runtime-lock change that rebuilds the image and
+rolls the pods.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tasks.bench.reload import TASK_FILE, VIEW_FILE, task_edit, view_edit
-from tasks.cluster.client import Cluster, kubectl
+from tasks.cluster.client import Cluster, env, kubectl
 from tasks.devloop.loop import SKAFFOLD_DEV_FLAGS, skaffold_forward
 from tasks.devloop.scratch import scratch_copy
 from tests.cluster import day
@@ -25,6 +28,7 @@ from tests.cluster.commands import delete_namespace, restricted_namespace
 from tests.cluster.loop import background, get_json, pods, post_job, web_pod
 from tests.support.dap import DapSession
 from tests.support.processes import wait_until
+from tests.support.skaffold_config import debug_hook
 
 pytestmark = [pytest.mark.cluster, pytest.mark.docker, pytest.mark.slow]
 
@@ -154,14 +158,22 @@ def test_invoke_manage_runs_in_the_web_pod_and_passes_its_exit_code(loop):
     day.manage_runs_in_the_web_pod_with_its_exit_code(loop.copy, loop.cluster, loop.namespace)
 
 
+@pytest.mark.postgres  # the new app's own test runs against the local PostgreSQL, as the page says
+def test_docs_make_it_yours_adds_an_app_with_a_model_a_task_and_a_periodic_task_on_the_loop(loop):
+    day.an_app_of_your_own_as_docs_make_it_yours_says(loop.copy, loop.cluster, loop.namespace)
+
+
 def test_db_seed_snapshot_reset_and_restore_on_the_loops_database(loop):
     day.data_commands_seed_snapshot_reset_and_restore(loop.web, loop.copy, loop.cluster, loop.namespace)
 
 
 def test_a_debugger_attaches_through_the_loops_forward_and_stops_in_the_pod(loop):
-    # As README says: DEBUGPY=1 restarts web under debugpy; skaffold's forward of 5678 follows it.
+    # What `invoke up --debug` has skaffold run after each deploy (skaffold.yaml's debug profile), with the
+    # variables skaffold gives it: DEBUGPY=1 restarts web under debugpy; skaffold's forward of 5678 follows it.
     uid, _image = loop.web_pod()
-    loop.kubectl("set", "env", "deployment/web", "DEBUGPY=1")
+    _, hook = debug_hook(yaml.safe_load((loop.copy / "skaffold.yaml").read_text()))
+    hooked = {**env(loop.cluster), "SKAFFOLD_KUBE_CONTEXT": loop.cluster.context, "SKAFFOLD_NAMESPACES": loop.namespace}
+    subprocess.run(hook, env=hooked, check=True, capture_output=True, timeout=60)
     loop.replaced(uid)
     port = loop.forwarded("deployment/web", 5678)
     view = f"/app/{VIEW_FILE}"

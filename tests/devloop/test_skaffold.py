@@ -8,6 +8,7 @@ import yaml
 
 from tasks.image.debian_base import BASE_TAG
 from tasks.paths import ROOT
+from tests.support.skaffold_config import debug_hook
 
 SCHEMA = ROOT.parent / "shared" / "schemas" / "skaffold-v4beta14.json"
 
@@ -100,3 +101,28 @@ def test_offline_profile_builds_on_the_debootstrap_base(config):
 
 def test_deploy_replaces_the_immutable_migrate_job(config):
     assert config["deploy"]["kubectl"]["flags"]["apply"] == ["--force"]
+
+
+def test_the_debug_profile_sets_debugpy_on_web_after_every_deploy_and_validates(config):
+    patch, command = debug_hook(config)
+    assert (patch["op"], patch["path"]) == ("add", "/deploy/kubectl/hooks")
+    assert command[:2] == ["sh", "-c"] and "set env deployment/web -c web DEBUGPY=1" in command[2]
+    patched = json.loads(json.dumps(config))
+    patched["deploy"]["kubectl"]["hooks"] = patch["value"]
+    jsonschema.Draft7Validator(json.loads(SCHEMA.read_text())).validate(patched)
+
+
+@pytest.mark.parametrize("tilt", [False, True], ids=["skaffold", "tilt"])
+@pytest.mark.parametrize("offline", [False, True], ids=["online", "offline"])
+def test_invoke_up_debug_asks_each_tool_for_debugpy(tilt, offline):
+    from tasks.devloop.loop import command
+    from tasks.devloop.targets import Target
+
+    target = Target("kind", "kind-dev", "loads each image")
+    plain, _ = command(target, tilt, offline)
+    debug, _ = command(target, tilt, offline, debug=True)
+    if tilt:
+        assert debug == [*plain, "--debug"] if offline else debug == [*plain, "--", "--debug"]
+    else:
+        assert debug == [*plain, "--profile", "debug"]
+    assert "debug" not in " ".join(plain)
