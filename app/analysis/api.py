@@ -55,6 +55,8 @@ def parse_submission(request: HttpRequest) -> str:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("malformed JSON body") from None
+    except RecursionError:  # json's decoder recurses once per level of [ or {
+        raise BadRequest("JSON body nested too deeply") from None
     if not isinstance(payload, dict):
         raise BadRequest('the body must be a JSON object like {"text": "..."}')
     text = payload.get("text")
@@ -64,6 +66,13 @@ def parse_submission(request: HttpRequest) -> str:
         raise BadRequest('"text" must not be empty')
     if len(text) > settings.ANALYSIS_MAX_TEXT_CHARS:
         raise BadRequest(f'"text" is too long: the limit is {settings.ANALYSIS_MAX_TEXT_CHARS} characters', 413)
+    # JSON may escape what PostgreSQL's text cannot hold: NUL, and UTF-16 halves that pair with nothing.
+    if "\x00" in text:
+        raise BadRequest('"text" must not contain NUL characters (\\u0000)')
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest('"text" must be valid Unicode: it has an unpaired surrogate (\\ud800-\\udfff)') from None
     return text
 
 

@@ -1,0 +1,35 @@
+"""/api/openapi.json describes every API URL there is, and is a valid OpenAPI 3.1 document (the running stack is
+fuzzed against it in tests/e2e/test_contract.py)."""
+
+import re
+
+import schemathesis
+from django.urls import get_resolver
+
+from analysis.openapi import document
+
+
+def api_paths() -> set[str]:
+    """Every URL the project routes under /api/, in OpenAPI's template form."""
+    found = set()
+    for pattern in get_resolver().url_patterns:
+        for inner in getattr(pattern, "url_patterns", [pattern]):
+            route = str(inner.pattern)
+            if route.startswith("api/"):
+                found.add("/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route))
+    return found
+
+
+def test_every_api_url_is_in_the_contract_and_nothing_else():
+    assert set(document()["paths"]) == api_paths()
+
+
+def test_the_contract_is_served_and_is_valid_openapi_3_1(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    assert response.json() == document()
+    schema = schemathesis.openapi.from_dict(response.json())
+    schema.validate()
+    assert {operation.ok().label for operation in schema.get_all_operations()} == {
+        "GET /api/jobs", "POST /api/jobs", "GET /api/jobs/{job_id}", "GET /api/openapi.json"
+    }  # fmt: skip
