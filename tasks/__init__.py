@@ -11,6 +11,7 @@ from tasks import bench, checks, cluster, db, deps, devloop, image, k8s, promoti
 ns = Collection(
     checks.test,
     checks.lint,
+    checks.audit,
     devloop.up,
     devloop.down,
     devloop.doctor,

@@ -42,6 +42,8 @@ MIDDLEWARE = [
     "config.request_id.RequestIdMiddleware",
     # Counted and timed by view and status (config/request_metrics.py); probes are not.
     "config.request_metrics.RequestMetricsMiddleware",
+    # PostgreSQL or Redis unreachable: a 503 naming it, with Retry-After, instead of a 500 (config/unavailable.py).
+    "config.unavailable.DependencyUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -1,11 +1,13 @@
-"""`invoke test` and `invoke lint`: the whole suite, and the static checks CI runs first."""
+"""`invoke test`, `invoke lint` and `invoke audit`: the whole suite, the static checks, the locks' advisories."""
 
 from __future__ import annotations
+
+import datetime
 
 from invoke import Context, Exit, task
 
 from tasks import services
-from tasks.checks import linters, pytest_run
+from tasks.checks import advisories, linters, pytest_run
 
 
 @task(
@@ -37,3 +39,19 @@ def lint(c: Context) -> None:
     if failed:
         raise Exit(f"lint: {len(failed)} of {len(linters.CHECKS)} checks failed: {', '.join(failed)}", code=1)
     print(f"lint: all {len(linters.CHECKS)} checks passed")
+
+
+@task
+def audit(c: Context) -> None:
+    """pip-audit the image locks (app.txt, dev.txt) against PyPI's advisories; exceptions: audit-allow.toml."""
+    accepted = advisories.allowed()  # a malformed file fails before any network
+    found = advisories.findings(advisories.report())
+    failures, notes = advisories.verdict(found, accepted, datetime.date.today())
+    for line in notes:
+        print(f"audit: {line}", flush=True)
+    if failures:
+        for line in failures:
+            print(f"FAIL {line}", flush=True)
+        raise Exit(f"audit: {len(failures)} known vulnerabilit{'y' if len(failures) == 1 else 'ies'} in "
+                   f"{' and '.join(advisories.LOCKS)}", code=1)  # fmt: skip
+    print(f"audit: no known vulnerability in {' and '.join(advisories.LOCKS)} ({len(notes)} accepted)")

@@ -2,7 +2,7 @@
 --name shipyard-test` with a local registry container, following kind's local-registry recipe
 (https://kind.sigs.k8s.io/docs/user/local-registry/): containerd reads /etc/containerd/certs.d, each node
 maps the registry's host address to the container, and the KEP-1755 ConfigMap advertises it. The registry
-gets busybox:1.35 as the binary cluster's has it (the tests' and skaffold verify's pods run it).
+gets busybox:1.35 as the binary cluster's has it (the tests' probe pods run it).
 
 kind brings the rest: CoreDNS, the default StorageClass `standard` (local-path, world-writable volumes),
 NetworkPolicy enforcement (kindnet, kind >= 0.24), PodSecurity admission.

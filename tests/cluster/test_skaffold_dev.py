@@ -23,7 +23,8 @@ from tasks.bench.reload import TASK_FILE, VIEW_FILE, task_edit, view_edit
 from tasks.cluster.client import Cluster, env, kubectl
 from tasks.devloop.loop import SKAFFOLD_DEV_FLAGS, skaffold_forward
 from tasks.devloop.scratch import scratch_copy
-from tests.cluster import day
+from tests.cluster import canary, day
+from tests.cluster.canary import with_canary
 from tests.cluster.commands import delete_namespace, restricted_namespace
 from tests.cluster.loop import background, get_json, pods, post_job, web_pod
 from tests.support.dap import DapSession
@@ -53,7 +54,7 @@ class DevLoop:
             namespace,
             *SKAFFOLD_DEV_FLAGS,
         ]  # as invoke up
-        self.skaffold = background(argv, copy, cluster, copy.parent / "skaffold-dev.log")
+        self.skaffold = background(argv, copy, cluster, copy.parent / "skaffold-dev.log", with_canary(env(cluster)))
         self.web = f"http://127.0.0.1:{self.forwarded('service/web', 80)}"
         self.jobs()  # served: the schema is migrated and the forward answers
         self.served_after = time.monotonic() - self.started
@@ -110,6 +111,11 @@ def loop(harness, tmp_path_factory):
         if loop is not None:
             loop.skaffold.stop()
         delete_namespace(cluster, namespace)
+
+
+def test_nothing_of_the_callers_environment_reaches_the_cluster(loop):
+    assert canary.searched(loop.cluster, loop.namespace) >= 10  # the pods, the migrate Job, ConfigMaps, Secrets
+    assert canary.carriers(loop.cluster, loop.namespace) == []
 
 
 def test_ten_view_edits_in_a_row_are_served_by_the_same_pod(loop):

@@ -21,7 +21,8 @@ from tasks.bench.reload import view_edit
 from tasks.cluster.client import Cluster, env, kubectl
 from tasks.devloop.scratch import scratch_copy
 from tasks.services.reach import port_open
-from tests.cluster import day
+from tests.cluster import canary, day
+from tests.cluster.canary import with_canary
 from tests.cluster.commands import delete_namespace, restricted_namespace
 from tests.cluster.loop import background, free_port, get_json, pods, web_pod
 from tests.support.processes import wait_until
@@ -35,7 +36,10 @@ class Tilt:
 
     def __init__(self, cluster: Cluster, copy: Path, namespace: str):
         self.cluster, self.copy, self.namespace = cluster, copy, namespace
-        self.env = env(cluster) | {"TILT_DEV_DIR": str(copy.parent / "tilt-dev"), "TILT_DISABLE_ANALYTICS": "1"}
+        self.env = with_canary(env(cluster)) | {
+            "TILT_DEV_DIR": str(copy.parent / "tilt-dev"),
+            "TILT_DISABLE_ANALYTICS": "1",
+        }
         self.port = free_port()  # Tilt's API server and web UI: never the default 10350 a developer uses
 
     def flags(self) -> list[str]:
@@ -111,6 +115,11 @@ def tilt_up(tilt):
 
 def served_edit(base: str) -> str | None:
     return (get_json(f"{base}/api/jobs") or {}).get("edit")
+
+
+def test_nothing_of_the_callers_environment_reaches_the_cluster(tilt, tilt_up):
+    assert canary.searched(tilt.cluster, tilt.namespace) >= 10  # the pods, the migrate Job, ConfigMaps, Secrets
+    assert canary.carriers(tilt.cluster, tilt.namespace) == []
 
 
 def test_a_view_edit_is_live_updated_into_the_running_pod(tilt, tilt_up):

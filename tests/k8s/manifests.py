@@ -16,8 +16,6 @@ APP_WORKLOADS = ("web", "worker", "beat", "migrate")
 NAME_LABELS = {"app.kubernetes.io/name": "shipyard", "app.kubernetes.io/part-of": "shipyard"}
 COMPONENT = "app.kubernetes.io/component"
 OUT_OF_BAND = kustomize.K8S_ROOT / "out-of-band-secrets.yaml"
-# skaffold's post-deploy check: a Job in the namespace that no overlay renders.
-VERIFY_JOB = kustomize.K8S_ROOT / "verify" / "web-ready-job.yaml"
 
 Obj = dict[str, Any]
 
@@ -35,10 +33,6 @@ def rendered(overlay: str) -> list[Obj]:
 def out_of_band(overlay: str) -> dict[str, list[str]]:
     """Secret name -> required keys, for the Secrets this overlay expects to exist already."""
     return yaml.safe_load(OUT_OF_BAND.read_text())[overlay] or {}
-
-
-def verify_job() -> Obj:
-    return yaml.safe_load(VERIFY_JOB.read_text())
 
 
 def find(objects: list[Obj], kind: str, name: str | None = None) -> list[Obj]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.k8s.manifests import APP_WORKLOADS, PodTemplate, find, rendered, verify_job
+from tests.k8s.manifests import APP_WORKLOADS, find, rendered
 from tests.k8s.netpol import Peer, allowed, opened_by, our_pods
 
 pytestmark = pytest.mark.k8s
@@ -48,8 +48,6 @@ def needed(
     """The flows the stack needs, and nothing else."""
     if source.ours and not destination.ours and port == 53:
         return True  # name resolution, for every pod
-    if source.name == "web-ready":
-        return (destination.name, port, protocol) == ("web", 8000, "TCP")  # skaffold's readiness check
     if destination.name in SCRAPED and (port, protocol) == (METRICS_PORT, "TCP"):
         return monitored and source.namespace == "monitoring"  # Prometheus's scrapes, from its namespace only
     if destination.name == "web" and not source.ours:
@@ -63,8 +61,7 @@ def needed(
 
 def test_flows_are_exactly_the_ones_the_stack_needs(overlay, objects):
     external_datastores = monitored = overlay != "dev"
-    verify = PodTemplate(verify_job())
-    pods = [*our_pods(objects), Peer(verify.name, "namespace", verify.labels, verify.port_names())]
+    pods = our_pods(objects)
     pairs = (
         [(s, d) for s in pods for d in pods]
         + [(p, o) for p in pods for o in OTHERS]

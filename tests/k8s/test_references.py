@@ -22,7 +22,6 @@ from tests.k8s.manifests import (
     probes,
     rendered,
     selects,
-    verify_job,
 )
 
 pytestmark = pytest.mark.k8s
@@ -176,7 +175,7 @@ def test_selectors_are_the_same_in_every_overlay():
 
 
 def test_policy_selectors_match_pods(objects):
-    templates = [*pod_templates(objects), PodTemplate(verify_job())]
+    templates = pod_templates(objects)
     for budget in find(objects, "PodDisruptionBudget"):
         assert [t for t in templates if selects(budget["spec"]["selector"], t.labels)], budget["metadata"]["name"]
     for policy in find(objects, "NetworkPolicy"):

@@ -33,13 +33,21 @@ def test_postgres_outage_turns_readiness_503_and_it_recovers_without_a_restart(p
         assert (status, body) == (503, {"status": "unavailable", "failing": ["postgres"]})
         assert took_down < PROBE_PERIOD_SECONDS
         assert requests.get(url + "/healthz", timeout=5).status_code == 200
+        # What needs the database answers 503 naming it, with Retry-After: an outage, not a bug.
+        for method, path, body in (("GET", "/api/jobs", None), ("POST", "/api/jobs", {"text": "in the outage"}),
+                                   ("GET", "/", None)):  # fmt: skip
+            answer = requests.request(method, url + path, json=body, timeout=PROBE_PERIOD_SECONDS)
+            assert (answer.status_code, answer.headers.get("Retry-After")) == (503, "5"), (path, answer.text[:300])
+            assert answer.json()["dependency"] == "postgresql"
 
         private_postgres.start()
         started = time.monotonic()
         wait_until("readiness to recover", lambda: readiness(url)[0] == 200, PROBE_PERIOD_SECONDS)
         took_up = time.monotonic() - started
         assert web.popen.poll() is None  # the same gunicorn, never restarted
-        record("PostgreSQL stopped, then started", "readyz 503 naming postgres, healthz 200, readyz back to 200",
+        record("PostgreSQL stopped, then started",
+               "readyz 503 naming postgres, healthz 200, the API and the page 503 naming postgresql with Retry-After, "
+               "readyz back to 200",
                readyz_503_after_ms=round(took_down * 1000), readyz_200_after_ms=round(took_up * 1000),
                web_restarts=0)  # fmt: skip
     finally:
