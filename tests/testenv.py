@@ -5,6 +5,7 @@ already set in the environment wins, so CI or a developer can point elsewhere.
 """
 
 import os
+import urllib.parse
 
 TEST_ENV = {
     "SECRET_KEY": "test-only-secret-key-" + "t" * 40,
@@ -16,3 +17,10 @@ TEST_ENV = {
 
 for name, value in TEST_ENV.items():
     os.environ.setdefault(name, value)
+
+
+def databases_of_their_own(name: str) -> dict[str, str]:
+    """DATABASE_URL and REDIS_URL for a pytest run started inside this one (a copy's own tests): another database
+    name, so its test database (test_NAME) never meets this run's, which lives until this run ends."""
+    url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
+    return {"DATABASE_URL": url._replace(path=f"/{name}").geturl(), "REDIS_URL": "redis://127.0.0.1:6379/6"}

@@ -75,7 +75,8 @@ _POD_DIGESTS = (
     "    f = pathlib.Path(p)\n"
     "    print(p, hashlib.sha256(f.read_bytes()).hexdigest() if f.is_file() else '-')"
 )
-SYNC_WAIT_SECONDS = 15.0
+SYNC_WAIT_SECONDS = 20.0
+NUDGE_AFTER_SECONDS = 3.0  # a sync takes well under a second; a missed one never comes
 
 
 def _checkout_digests() -> dict[str, str]:
@@ -100,13 +101,24 @@ def _unsynced(kubectl_exec: list[str], env: dict[str, str]) -> list[str]:
 
 def wait_for_sync(command: str, kubectl_exec: list[str], env: dict[str, str]) -> None:
     """Wait until the web pod has every module of the checkout as saved: makemigrations on models the sync has
-    not yet brought would write the wrong migration. Exit (one line) when it never does."""
-    deadline = time.monotonic() + SYNC_WAIT_SECONDS
+    not yet brought would write the wrong migration. Files still missing after NUDGE_AFTER_SECONDS are saved again
+    (their mtime only): skaffold drops a new folder's files from the pods when it saw the folder empty first, and
+    copies them once they change. Exit (one line) when the pod never gets them."""
+    started = time.monotonic()
+    nudged = False
     while unsynced := _unsynced(kubectl_exec, env):
-        if time.monotonic() > deadline:
+        waited = time.monotonic() - started
+        if waited > SYNC_WAIT_SECONDS:
             raise Exit(f"{command}: the loop's web pod still lacks your edits to app/{unsynced[0]} (and "
-                       f"{len(unsynced) - 1} more) after {SYNC_WAIT_SECONDS:.0f}s: save them again, or restart the "
-                       "loop (docs/troubleshooting.md: a new folder's files vanish from the pods)", code=1)  # fmt: skip
+                       f"{len(unsynced) - 1} more) after {SYNC_WAIT_SECONDS:.0f}s: is skaffold dev or tilt up "
+                       "still running? (docs/troubleshooting.md: a new folder's files vanish from the pods)",
+                       code=1)  # fmt: skip
+        if waited > NUDGE_AFTER_SECONDS and not nudged:
+            for relative in unsynced:
+                os.utime(APP / relative)
+            print(f"{command}: the loop had not copied app/{unsynced[0]} (and {len(unsynced) - 1} more) into the "
+                  "pod; saved them again so it does", flush=True)  # fmt: skip
+            nudged = True
         time.sleep(0.3)
 
 

@@ -11,6 +11,7 @@ import pytest
 from tasks.devloop.scratch import scratch_copy
 from tasks.paths import ROOT
 from tests.support.doc_blocks import run_as_written, sh_blocks
+from tests.testenv import databases_of_their_own
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 PAGE = ROOT / "docs" / "make-it-yours.md"
@@ -18,7 +19,9 @@ PAGE = ROOT / "docs" / "make-it-yours.md"
 
 def test_the_rename_steps_leave_a_project_that_passes_under_its_new_names(tmp_path):
     copy = scratch_copy(tmp_path)
-    env = dict(os.environ)  # DATABASE_URL and REDIS_URL stay the test run's: the new database user is root's job
+    # The test run's PostgreSQL user (making the new one is root's job), another database: this run's test database
+    # is still open.
+    env = {**os.environ, **databases_of_their_own(f"renamed_{os.getpid()}")}
     for block in sh_blocks(PAGE, "2. Rename"):
         run_as_written(block, copy, env)
 

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from tasks.bench import lock_edit
@@ -17,6 +19,7 @@ from tests.cluster.loop import get_json, post_job, web_pod
 from tests.support import model_change
 from tests.support.doc_blocks import run_as_written, sh_blocks
 from tests.support.processes import http_status, wait_until
+from tests.testenv import databases_of_their_own
 
 
 def invoke(copy: Path, cluster: Cluster, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -194,16 +197,25 @@ def a_new_dependency_is_locked_built_and_served(base: str, copy: Path, cluster: 
     return took
 
 
-def an_app_of_your_own_as_docs_make_it_yours_says(copy: Path, cluster: Cluster, namespace: str) -> None:
+def an_app_of_your_own_as_docs_make_it_yours_says(copy: Path, cluster: Cluster, namespace: str,
+                                                  restart: Callable[[], None]) -> None:  # fmt: skip
     """docs/make-it-yours.md's "Add an app" blocks, run as written beside the loop, with the loop's namespace made
-    the context's own (`kubectl config set-context`, as a developer does; undone after): the app, its model and
-    migration made in the pod, its tasks, beat's schedule, a note the worker counts, and the app's own test."""
+    the context's own (`kubectl config set-context`, as a developer does; undone after), and the loop restarted
+    where the page says: the app, its model and migration made in the pod, its tasks, beat's schedule, a note the
+    worker counts, and the app's own test."""
+    page = ROOT / "docs" / "make-it-yours.md"
+    first, *rest = sh_blocks(page, "3.")
+    after_first = page.read_text().split(first, 1)[1].split("```sh", 1)[0]
+    assert "Ctrl+C" in after_first and "./bin/up" in after_first, "the page must say to restart the loop here"
     kubeconfig = cluster.kubeconfig.read_bytes()
     subprocess.run([str(copy / ".venv" / "bin" / "kubectl"), "config", "set-context", cluster.context,
                     f"--namespace={namespace}"], env=env(cluster), check=True, capture_output=True)  # fmt: skip
     try:
-        page = ROOT / "docs" / "make-it-yours.md"
-        said = {block: run_as_written(block, copy, env(cluster)) for block in sh_blocks(page, "3.")}
+        # The new app's own test gets a database of its own: this run's test database is still open.
+        developer = env(cluster) | databases_of_their_own(f"notes_{os.getpid()}")
+        run_as_written(first, copy, developer)
+        restart()
+        said = {block: run_as_written(block, copy, developer) for block in rest}
     finally:
         cluster.kubeconfig.write_bytes(kubeconfig)
     made, counted, tested = (next(out for block, out in said.items() if key in block)

@@ -44,20 +44,24 @@ class DevLoop:
 
     def __init__(self, cluster: Cluster, copy: Path, namespace: str):
         self.cluster, self.copy, self.namespace = cluster, copy, namespace
+        self.runs = 0
+        self.start()
+
+    def start(self) -> None:
+        """skaffold dev as `invoke up` runs it, until web answers through its forward."""
+        self.runs += 1
         self.started = time.monotonic()
-        argv = [
-            "skaffold",
-            "dev",
-            "--profile",
-            "offline",
-            "--namespace",
-            namespace,
-            *SKAFFOLD_DEV_FLAGS,
-        ]  # as invoke up
-        self.skaffold = background(argv, copy, cluster, copy.parent / "skaffold-dev.log", with_canary(env(cluster)))
+        argv = ["skaffold", "dev", "--profile", "offline", "--namespace", self.namespace, *SKAFFOLD_DEV_FLAGS]
+        log = self.copy.parent / ("skaffold-dev.log" if self.runs == 1 else f"skaffold-dev-{self.runs}.log")
+        self.skaffold = background(argv, self.copy, self.cluster, log, with_canary(env(self.cluster)))
         self.web = f"http://127.0.0.1:{self.forwarded('service/web', 80)}"
         self.jobs()  # served: the schema is migrated and the forward answers
         self.served_after = time.monotonic() - self.started
+
+    def restart(self) -> None:
+        """Ctrl+C (skaffold removes what it deployed; PostgreSQL's volume stays), then the loop again."""
+        self.skaffold.stop()
+        self.start()
 
     def forwarded(self, target: str, remote: int) -> int:
         """The local port skaffold forwards TARGET's REMOTE port to, as its output says."""
@@ -166,7 +170,7 @@ def test_invoke_manage_runs_in_the_web_pod_and_passes_its_exit_code(loop):
 
 @pytest.mark.postgres  # the new app's own test runs against the local PostgreSQL, as the page says
 def test_docs_make_it_yours_adds_an_app_with_a_model_a_task_and_a_periodic_task_on_the_loop(loop):
-    day.an_app_of_your_own_as_docs_make_it_yours_says(loop.copy, loop.cluster, loop.namespace)
+    day.an_app_of_your_own_as_docs_make_it_yours_says(loop.copy, loop.cluster, loop.namespace, loop.restart)
 
 
 def test_db_seed_snapshot_reset_and_restore_on_the_loops_database(loop):

@@ -48,6 +48,8 @@ def test_sigkill_redelivers_the_task_and_records_it_once(rstack, record):
     wait_until("the redelivered job to be done", lambda: rstack.job_rows()[0][1] == "done", 60)
 
     assert rstack.job_rows() == [(job_id, "done", 2)]  # a second delivery, one result
+    # Celery logs the success after the task's own commit: wait for the line, then count it.
+    wait_until("the replacement to log the success", lambda: "succeeded in" in replacement.log(), 10)
     assert replacement.log().count("succeeded in") == 1
     record("SIGKILL to the worker mid-task", "redelivered after the visibility timeout; one result",
            **tally(rstack.job_rows(), [job_id]))  # fmt: skip
