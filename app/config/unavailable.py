@@ -22,7 +22,8 @@ def unavailable(exception: BaseException) -> JsonResponse | None:
     """The 503 for an exception that says a dependency is unreachable; None for any other."""
     for types, dependency, name in UNREACHABLE:
         if isinstance(exception, types):
-            log.warning("%s is unreachable: %s", name, str(exception).strip().splitlines()[0] if str(exception) else "")
+            first_line = (str(exception).strip().splitlines() or [""])[0]  # drivers' messages run to many lines
+            log.warning("%s is unreachable: %s", name, first_line)
             response = JsonResponse(
                 {"error": f"{name} is unreachable; try again in {RETRY_AFTER_SECONDS} s", "dependency": dependency},
                 status=503,

@@ -23,15 +23,22 @@ def slug(heading: str) -> str:
     return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
 
 
-def anchors(doc: Path) -> set[str]:
-    found, seen = set(), {}
+def sections(doc: Path) -> dict[str, str]:
+    """DOC's text under each heading, by the heading's anchor (GitHub's: a repeated heading gets -1, -2, ...);
+    the text before the first heading under ""."""
+    found, seen, anchor = {}, {}, ""
     for line in doc.read_text().splitlines():
         if line.startswith("#"):
             base = slug(line.lstrip("#"))
             count = seen.get(base, 0)
-            found.add(base if count == 0 else f"{base}-{count}")
+            anchor = base if count == 0 else f"{base}-{count}"
             seen[base] = count + 1
+        found[anchor] = found.get(anchor, "") + line + "\n"
     return found
+
+
+def anchors(doc: Path) -> set[str]:
+    return set(sections(doc)) - {""}
 
 
 def prose(doc: Path) -> str:
@@ -111,16 +118,6 @@ BENCHMARKS = ROOT / "docs" / "benchmarks.md"
 QUANTITY = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?\s?(ms|s|MiB|MB|minutes?)\b")
 SENTENCE_END = re.compile(r"(?<=[.:])\s+(?=[A-Z(\[`*])|\n(?=\s*(?:[-|]|\d+\.)\s)")
 CITATION = re.compile(r"\]\((?:\.\./)?(?:docs/)?benchmarks\.md(?:#([\w-]+))?\)")
-
-
-def sections(doc: Path) -> dict[str, str]:
-    """DOC's text under each heading, by the heading's anchor."""
-    found, anchor = {}, ""
-    for line in doc.read_text().splitlines():
-        if line.startswith("#"):
-            anchor = slug(line.lstrip("#"))
-        found[anchor] = found.get(anchor, "") + line + "\n"
-    return found
 
 
 def figures(text: str) -> list[float]:

@@ -17,21 +17,16 @@ def with_canary(environ: dict[str, str]) -> dict[str, str]:
     return {**environ, NAME: VALUE}
 
 
-def carriers(cluster: Cluster, namespace: str) -> list[str]:
-    """kind/name of every Job, Pod, ConfigMap and Secret in NAMESPACE that holds the canary's value (or its name),
-    Secrets' data decoded."""
+def search(cluster: Cluster, namespace: str) -> tuple[int, list[str]]:
+    """How many Jobs, Pods, ConfigMaps and Secrets NAMESPACE holds (a search of nothing would pass), and the
+    kind/name of each that holds the canary's value or name, Secrets' data decoded: one read of them all."""
     listed = kubectl(cluster, "-n", namespace, "get", "jobs,pods,configmaps,secrets", "-o", "json")
+    items = json.loads(listed.stdout)["items"]
     found = []
-    for item in json.loads(listed.stdout)["items"]:
+    for item in items:
         text = json.dumps(item)
         if item["kind"] == "Secret":
             text += " ".join(base64.b64decode(v).decode(errors="replace") for v in (item.get("data") or {}).values())
         if VALUE in text or NAME in text:
             found.append(f"{item['kind']}/{item['metadata']['name']}")
-    return found
-
-
-def searched(cluster: Cluster, namespace: str) -> int:
-    """How many objects the search reads (a search of nothing would pass)."""
-    listed = kubectl(cluster, "-n", namespace, "get", "jobs,pods,configmaps,secrets", "-o", "name")
-    return len(listed.stdout.split())
+    return len(items), found

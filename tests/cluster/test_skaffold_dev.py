@@ -118,8 +118,9 @@ def loop(harness, tmp_path_factory):
 
 
 def test_nothing_of_the_callers_environment_reaches_the_cluster(loop):
-    assert canary.searched(loop.cluster, loop.namespace) >= 10  # the pods, the migrate Job, ConfigMaps, Secrets
-    assert canary.carriers(loop.cluster, loop.namespace) == []
+    read, carriers = canary.search(loop.cluster, loop.namespace)
+    assert read >= 10  # the pods, the migrate Job, ConfigMaps, Secrets
+    assert carriers == []
 
 
 def test_ten_view_edits_in_a_row_are_served_by_the_same_pod(loop):

@@ -118,8 +118,9 @@ def served_edit(base: str) -> str | None:
 
 
 def test_nothing_of_the_callers_environment_reaches_the_cluster(tilt, tilt_up):
-    assert canary.searched(tilt.cluster, tilt.namespace) >= 10  # the pods, the migrate Job, ConfigMaps, Secrets
-    assert canary.carriers(tilt.cluster, tilt.namespace) == []
+    read, carriers = canary.search(tilt.cluster, tilt.namespace)
+    assert read >= 10  # the pods, the migrate Job, ConfigMaps, Secrets
+    assert carriers == []
 
 
 def test_a_view_edit_is_live_updated_into_the_running_pod(tilt, tilt_up):
