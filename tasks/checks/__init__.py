@@ -14,11 +14,20 @@ from tasks.checks import advisories, linters, pytest_run
     help={
         "args": "extra pytest arguments, split as a shell would: --args \"-m 'not docker' -x\"",
         "unit": "only the fast tests that need no services (what skaffold and Tilt run beside the loop)",
-    }
+        "changed": "only the tests covering files changed since REF (default: the merge base with main; "
+        "on main, the uncommitted edits); prints what it chose and why",
+    },
+    optional=["changed"],
 )
-def test(c: Context, args: str = "", unit: bool = False) -> None:
+def test(c: Context, args: str = "", unit: bool = False, changed: str | None = None) -> None:
     """Run every test (app, manifests, images, dev loop, reliability) with pytest."""
     argv = pytest_run.pytest_argv(args, unit)  # bad quoting fails before any service starts
+    if changed is not None:
+        paths = pytest_run.changed_paths(None if changed is True else changed)
+        if not paths:
+            print("test --changed: no test covers what changed; nothing to run")
+            return
+        argv += paths
     if not unit:
         services.start(c)
     code = pytest_run.run(argv)

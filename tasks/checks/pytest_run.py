@@ -8,6 +8,8 @@ import sys
 
 from invoke import Exit
 
+from tasks.checks import changed
+
 # What the dev loop runs beside each change: no database, Redis, Docker or cluster needed.
 UNIT_MARKERS = "not postgres and not redis and not docker and not k8s and not slow and not cluster"
 
@@ -27,3 +29,21 @@ def pytest_argv(args: str, unit: bool) -> list[str]:
 def run(argv: list[str]) -> int:
     """pytest's exit code."""
     return subprocess.run(argv).returncode
+
+
+def changed_paths(ref: str | None) -> list[str]:
+    """The test paths covering what changed since `ref`, each choice printed with its reason."""
+    try:
+        base = changed.base_of(ref)
+        files = changed.changed_files(base)
+    except changed.ChangedError as error:
+        raise Exit(
+            f"test --changed {ref or ''}: {error}; give a branch, tag or commit, e.g. --changed main", 2
+        ) from None
+    choices = [changed.choose(path) for path in files]
+    for choice in choices:
+        print(f"changed {choice.changed}: {', '.join(choice.tests) or 'no test'} ({choice.why})", flush=True)
+    paths = changed.selection(choices)
+    print(f"test --changed: {len(files)} file(s) changed since {base[:12]}; running {' '.join(paths) or 'nothing'}",
+          flush=True)  # fmt: skip
+    return paths

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
+
 from tasks.checks.pytest_run import pytest_argv
 from tasks.paths import ROOT
 from tests.checks.cli import invoke
@@ -17,6 +19,10 @@ def test_quoted_words_stay_whole():
     assert argv[-4:] == ["-m", "not docker and not k8s", "-k", "a b"]
 
 
+# ./bin/test starts PostgreSQL, Redis and dockerd before pytest (bin/setup --services): not a fast test.
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.docker
 def test_bin_test_passes_a_quoted_marker_expression_through(tmp_path):
     result = subprocess.run(
         ["./bin/test", "-m", "not docker and not slow", "--collect-only", "-q", SAMPLE],

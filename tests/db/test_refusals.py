@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 
 import pytest
 
 from tasks.db.loop_database import literal, quoted
-from tasks.paths import ROOT
+from tests.checks.cli import invoke_here
 from tests.devloop.test_doctor import isolated
 
-INVOKE = [sys.executable, "-m", "invoke"]
 # A context as a cloud cluster's kubeconfig names it; its server is a closed loopback port.
 PROD_KUBECONFIG = """apiVersion: v1
 kind: Config
@@ -27,8 +25,7 @@ current-context: prod-eks
 
 
 def db(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, **isolated(PROD_KUBECONFIG)}
-    return subprocess.run([*INVOKE, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return invoke_here(*args, env={**os.environ, **isolated(PROD_KUBECONFIG)})
 
 
 @pytest.mark.parametrize(

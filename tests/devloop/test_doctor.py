@@ -4,17 +4,14 @@ import os
 import socket
 import stat
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
 from tasks.devloop.diagnosis import SKAFFOLD_SCHEMA
-from tasks.paths import ROOT
 from tasks.services.reach import free_port
-
-INVOKE = [sys.executable, "-m", "invoke"]
+from tests.checks.cli import invoke_here
 
 
 def fake_tool(directory, name: str, output: str, code: int = 0) -> None:
@@ -39,8 +36,7 @@ def isolated(kubeconfig: str = "") -> dict[str, str]:
 
 def run_invoke(*args: str, path: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     world = env if env is not None else isolated()
-    env = {**os.environ, **world, "PATH": path}
-    return subprocess.run([*INVOKE, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return invoke_here(*args, env={**os.environ, **world, "PATH": path})
 
 
 def lines_for(result, tool: str) -> list[str]:

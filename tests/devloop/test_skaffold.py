@@ -87,7 +87,7 @@ def test_the_default_loop_runs_no_tests_the_unit_tests_profile_does(config):
     assert "test" not in config
     (profile,) = [p for p in config["profiles"] if p["name"] == "unit-tests"]
     commands = [c["command"] for t in profile["test"] for c in t["custom"]]
-    assert commands == [".venv/bin/invoke test --unit"]
+    assert commands == [".venv/bin/invoke test --unit --changed"]
 
 
 def test_offline_profile_builds_on_the_debootstrap_base(config):

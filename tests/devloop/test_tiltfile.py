@@ -94,8 +94,9 @@ def test_builds_the_dev_target_with_fall_back_then_sync_then_run(tilt):
 
 def test_unit_tests_run_beside_the_loop_without_holding_it(tilt):
     (tests,) = tilt.named("local_resource")
-    assert tests["cmd"] == "nice -n 19 .venv/bin/invoke test --unit"  # the pods' reloads come first
-    assert "app" in tests["deps"]
+    assert tests["cmd"] == "nice -n 19 .venv/bin/invoke test --unit --changed"  # the pods' reloads come first
+    assert {"app", "tasks", "tests"} <= set(tests["deps"])
+    assert tests["ignore"] == ["**/__pycache__"]  # else each run's bytecode would start the next
     assert tests["allow_parallel"] is True
 
 

@@ -139,7 +139,7 @@ def _standins(run: TiltRun) -> dict:
         serve_dir="",
         labels=[],
     ):
-        return record("local_resource", name=name, cmd=cmd, deps=deps or [], labels=labels,
+        return record("local_resource", name=name, cmd=cmd, deps=deps or [], ignore=ignore, labels=labels,
                       allow_parallel=allow_parallel)  # fmt: skip
 
     def version_settings(check_updates=True, constraint=""):

