@@ -41,6 +41,7 @@ MANAGE = str(Path(__file__).with_name("manage.py"))
 LISTEN_FD = "DEVSERVER_LISTEN_FD"  # the parent's listening socket, kept across its re-exec
 METRICS_FD = "DEVSERVER_METRICS_FD"  # likewise for the metrics port
 MIGRATE_ON_RELOAD = "DEVSERVER_MIGRATE"  # "1" (the dev overlay): a reload first applies new migrations
+DRAIN_SECONDS = 5  # how long an old child finishes the answers it started before it exits anyway
 
 # Libraries every child imports (setup, checks, the migrations check, the first request) that
 # import cleanly before Django is configured; with their dependencies, about 900 modules.
@@ -206,10 +207,12 @@ def serve_on_inherited_socket(fd: int) -> None:
         autoreload.logger.info("%s changed, reloading.", filename)
         for server in servers:
             server.shutdown()  # the next connection waits in the parent's backlog for the next child
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + DRAIN_SECONDS
         with idle:
-            while (busy[0] or requests_unread()) and time.monotonic() < deadline:
+            while (pending := busy[0] or requests_unread()) and time.monotonic() < deadline:
                 idle.wait(0.01)
+        if pending:  # said, since a request may be cut off: the browser shows an error, not the new code
+            autoreload.logger.warning("devserver: gave up draining after %s s; a request may be cut off", DRAIN_SECONDS)
         sys.exit(RELOAD)
 
     runserver.Command.server_cls = InheritedSocketServer

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 
@@ -29,12 +29,12 @@ def test_a_ready_database_returns_at_once():
 
 def test_a_database_that_never_comes_fails_in_one_line_naming_why():
     port = free_port()
-    started = time.monotonic()
     result = manage(with_port(port), "wait_for_db", "--timeout", "3", "--interval", "0.5")
     assert result.returncode == 1
-    assert time.monotonic() - started < 30
     (line,) = result.stderr.strip().splitlines()
-    assert line.startswith(f"CommandError: the database at 127.0.0.1:{port} is still not ready after ")
+    # It gives up within its --timeout, by its own clock (the seconds it reports), not at pytest's.
+    waited = re.match(rf"CommandError: the database at 127.0.0.1:{port} is still not ready after (\d+)s: ", line)
+    assert waited and int(waited[1]) <= 3, line
     assert "Connection refused" in line
     # What it waits for is said once per reason, not once per attempt.
     assert result.stdout.count("waiting for the database") == 1

@@ -26,12 +26,22 @@ def test_status_names_the_cluster_its_context_kubeconfig_registry_and_node(clust
     assert f"node:       {node} Ready" in out
 
 
+def what_runs(cluster) -> list[tuple[str, str]]:
+    """The cluster's running parts and when each started: the kit's processes, or kind's node container."""
+    if cluster.kind == "kit":
+        return [(r.name, str(r.pid)) for r in processes.records(layout.current().pids)]
+    inspect = ["docker", "inspect", "-f", "{{.Id}} {{.State.StartedAt}}", f"{layout.NAME}-control-plane"]
+    started = subprocess.run(inspect, capture_output=True, text=True, check=False).stdout.split()
+    return [tuple(started)] if started else []
+
+
 def test_up_on_a_running_cluster_says_so_and_changes_nothing(cluster):
-    before = [(r.name, r.pid) for r in processes.records(layout.current().pids)]
+    before = what_runs(cluster)
+    assert before, f"found nothing of the running {cluster.kind} cluster to compare"
     result = cluster_task("up", timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "cluster already running, nothing to do" in result.stdout
-    assert [(r.name, r.pid) for r in processes.records(layout.current().pids)] == before
+    assert what_runs(cluster) == before
 
 
 def test_env_points_kubectl_skaffold_tilt_and_crictl_at_the_cluster(cluster):

@@ -102,6 +102,10 @@ def test_down_leaves_nothing_behind(harness):
         netns = Path("/run/netns")
         late = [p for p in netns.glob("cni-*") if p.lstat().st_mtime >= recorded.started_at] if netns.is_dir() else []
         assert late == []
+    else:  # kind: its node container is gone, and the registry container if this harness started it
+        assert f"{layout.NAME}-control-plane" not in _out("docker", "ps", "--all", "--format", "{{.Names}}").split()
+        if recorded.registry_container:
+            assert recorded.registry_container not in _out("docker", "ps", "--all", "--quiet", "--no-trunc").split()
 
     status = cluster_task("status", timeout=60)
     assert status.returncode == 1

@@ -1,7 +1,5 @@
 """shipyard-base:bookworm: Debian's Python 3.11 and CA bundle, nothing else worth its bytes."""
 
-import time
-
 import pytest
 
 from tasks.image import debian_base
@@ -55,8 +53,6 @@ def test_nothing_of_the_bootstrap_host_is_left_in_etc(base_image):
 def test_ensure_base_is_a_no_op_when_the_image_exists(base_image):
     before = image_id(base_image)
     lines: list[str] = []
-    started = time.monotonic()
-    assert debian_base.ensure_base(log=lines.append) == before
-    assert time.monotonic() - started < 15
+    assert debian_base.ensure_base(log=lines.append) == before  # its one line below says it built nothing
     assert image_id(base_image) == before
     assert len(lines) == 1 and "nothing to do" in lines[0]

@@ -20,4 +20,4 @@ def test_a_code_change_rebuilds_the_code_layers_only(prod_image):
     assert not rebuild.cached("prod")
     assert rebuild.image_id != prod_image.image_id
     assert image_id(prod_image.tag) == prod_image.image_id  # the real tag is left alone
-    assert rebuild.seconds < 15  # target 3 s on an idle machine; slack for a loaded CI runner
+    # How long it takes is the bench's to say (`invoke bench`: prod code-only rebuild, target 3 s).

@@ -30,8 +30,8 @@ def test_postgres_outage_turns_readiness_503_and_it_recovers_without_a_restart(p
         stopped = time.monotonic()
         status, body = readiness(url)
         took_down = time.monotonic() - stopped
+        # readiness() waits no longer than the probe would: a later answer fails it rather than pass slowly.
         assert (status, body) == (503, {"status": "unavailable", "failing": ["postgres"]})
-        assert took_down < PROBE_PERIOD_SECONDS
         assert requests.get(url + "/healthz", timeout=5).status_code == 200
         # What needs the database answers 503 naming it, with Retry-After: an outage, not a bug.
         for method, path, body in (("GET", "/api/jobs", None), ("POST", "/api/jobs", {"text": "in the outage"}),
