@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
-from invoke import Context, task
+from invoke import Context, Exit, task
 
 from tasks import services
-from tasks.bench import suite
+from tasks.bench import suite, suite_timings
 
 
 @task(
     help={
         "quick": "fewer iterations (CI keeps the benchmark running; about two minutes on 2 cores)",
         "out": "results folder, relative to the repository root: writes <out>/<timestamp>/, links <out>/latest",
+        "suite": "instead, run the whole test suite and write where its time goes, per part, fixture and file "
+        "(<out>/suite-<timestamp>/timings.md; as long as ./bin/test)",
     }
 )
-def bench(c: Context, quick: bool = False, out: str = "bench/results") -> None:
+def bench(c: Context, quick: bool = False, out: str = "bench/results", suite_: bool = False) -> None:
     """Measure the dev loop (synced vs naive), prod rebuild and size, cold start and throughput."""
     target = suite.out_dir(out)  # a bad --out fails before anything starts
+    if suite_:
+        services.start(c)
+        code, written = suite_timings.run(target)
+        print(f"bench --suite: {written / 'timings.md'}")
+        if code:
+            raise Exit(f"bench --suite: pytest exited {code}; the timings in {written} include the failures", code)
+        return
     print(f"bench ({'quick' if quick else 'full'}): starting PostgreSQL, Redis and dockerd if needed", flush=True)
     services.start(c)
     suite.run(quick, target)

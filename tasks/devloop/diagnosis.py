@@ -151,8 +151,11 @@ def check_kubectl() -> Finding:
     kubectl = kubectl_path()
     if kubectl is None:
         return Finding("kubectl", False, f"not found; {INSTALL['kubectl']}")
-    _, out = _run(kubectl, "version", "--client")
-    return Finding("kubectl", True, _dotted(_version(out) or (0, 0, 0)))
+    code, out = _run(kubectl, "version", "--client")
+    version = _version(out) if code == 0 else None
+    if version is None:
+        return Finding("kubectl", False, f"cannot read its version from {out[:80]!r}; {INSTALL['kubectl']}")
+    return Finding("kubectl", True, _dotted(version))
 
 
 def check_cluster(target: targets.Target | None, why: str, starter: str) -> Finding:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 
@@ -9,6 +10,8 @@ import pytest
 
 from tasks.cluster import layout, processes
 from tasks.cluster.client import env
+from tasks.devloop.diagnosis import SKAFFOLD_SCHEMA, kubectl_path
+from tests.checks.cli import invoke_here
 from tests.cluster.commands import cluster_task
 
 pytestmark = pytest.mark.cluster
@@ -57,3 +60,20 @@ def test_env_points_kubectl_skaffold_tilt_and_crictl_at_the_cluster(cluster):
             ["crictl", "pods", "--name", "coredns", "-q"], env=environ, capture_output=True, text=True
         )
         assert pods.returncode == 0 and pods.stdout.strip(), pods.stderr
+
+
+@pytest.mark.docker
+def test_doctor_reads_the_real_tools_versions(cluster):
+    # The fast tests give the doctor stand-in tools; here it reads the real skaffold, tilt and kubectl.
+    environ = env(cluster)
+
+    def version_of(*argv: str) -> str:
+        return subprocess.run(argv, env=environ, capture_output=True, text=True, check=True).stdout
+
+    skaffold, tilt = invoke_here("doctor", env=environ), invoke_here("doctor", "--tilt", env=environ)
+    lines = {line[5:].split(":", 1)[0]: line for line in skaffold.stdout.splitlines() + tilt.stdout.splitlines()}
+    assert lines["skaffold"] == f"ok   skaffold: {version_of('skaffold', 'version').strip()} (reads {SKAFFOLD_SCHEMA})"
+    tilt_version = version_of("tilt", "version").split(",")[0].removeprefix("v")
+    assert lines["tilt"] == f"ok   tilt: {tilt_version}", tilt.stdout
+    kubectl = json.loads(version_of(kubectl_path(), "version", "--client", "-o", "json"))["clientVersion"]["gitVersion"]
+    assert lines["kubectl"] == f"ok   kubectl: {kubectl.removeprefix('v').split('-')[0]}", skaffold.stdout

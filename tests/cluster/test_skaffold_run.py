@@ -84,19 +84,27 @@ def test_nothing_of_the_callers_environment_reaches_the_cluster(deployed):
     assert carriers == []
 
 
-def test_a_job_through_webs_service_is_done_by_the_worker_and_stored(deployed, tmp_path):
-    forward, base = port_forward(deployed.cluster, deployed.namespace, "service/web", 80, tmp_path / "pf.log")
+@pytest.fixture(scope="module")
+def job_through_web(deployed, tmp_path_factory) -> tuple[dict, dict]:
+    """One job submitted through web's Service and done by the worker: (as submitted, as done). A fixture, so
+    each test that reads its traces gets it whatever ran before."""
+    log = tmp_path_factory.mktemp("job") / "pf.log"
+    forward, base = port_forward(deployed.cluster, deployed.namespace, "service/web", 80, log)
     try:
         text = "through the cluster " + "".join(random.choices(string.ascii_lowercase, k=8))
         job = post_job(base, text)
         try:
-            done = job_done(base, job["id"])
+            return {**job, "text": text}, job_done(base, job["id"])
         except AssertionError as error:
             logs = deployed.kubectl("logs", "deployment/worker", "-c", "worker", "--tail", "40", check=False)
             raise AssertionError(f"{error}\nworker log:\n{logs.stdout}{logs.stderr}") from None
     finally:
         forward.stop()
-    assert done["result"]["words"] == len(text.split())
+
+
+def test_a_job_through_webs_service_is_done_by_the_worker_and_stored(deployed, job_through_web):
+    job, done = job_through_web
+    assert done["result"]["words"] == len(job["text"].split())
     query = f"SELECT status, attempts FROM analysis_job WHERE id = '{job['id']}'"
     row = deployed.kubectl("exec", "postgres-0", "--", "psql", "-U", "shipyard", "-d", "shipyard", "-tAc", query)
     assert row.stdout.strip() == "done|1"
@@ -151,12 +159,12 @@ def invoke_metrics(deployed: Deployed, *args: str, log: Path) -> Running:
     return Running(argv, ROOT, env(deployed.cluster), log)
 
 
-def test_invoke_metrics_shows_each_workloads_metrics_from_the_dev_loop(deployed, tmp_path):
+def test_invoke_metrics_shows_each_workloads_metrics_from_the_dev_loop(deployed, job_through_web, tmp_path):
     shown = invoke_metrics(deployed, "--show", log=tmp_path / "show.log")
     assert shown.process.wait(60) == 0, shown.output()
     parts = dict(part.split(" ", 1) for part in shown.output().split("# ---- ")[1:])
     assert set(parts) == set(WORKLOADS), shown.output()[:2000]
-    # The job the test above submitted through web's Service, counted by the web and the worker.
+    # The job submitted through web's Service (job_through_web), counted by the web and the worker.
     assert 'shipyard_http_requests_total{method="POST",status="202",view="api-jobs"}' in parts["web"]
     assert 'shipyard_jobs_total{outcome="done"}' in parts["worker"]
     assert "shipyard_beat_last_tick_timestamp_seconds" in parts["beat"]

@@ -191,3 +191,12 @@ def test_a_missing_base_is_built_by_up_or_named_with_its_fix(monkeypatch):
         "then `sudo .venv/bin/invoke image.base --offline`"
     )
     assert check_base(False, absent) is None  # online, the build pulls the official base
+
+
+def test_a_kubectl_whose_version_cannot_be_read_fails(tmp_path, monkeypatch):
+    from tasks.devloop import diagnosis
+
+    fake_tool(tmp_path, "kubectl", "Segmentation fault", code=139)
+    monkeypatch.setattr(diagnosis, "kubectl_path", lambda: str(tmp_path / "kubectl"))
+    finding = diagnosis.check_kubectl()
+    assert not finding.ok and finding.detail.startswith("cannot read its version from 'Segmentation fault"), finding

@@ -61,7 +61,8 @@ class _Recorder:
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         outcome = yield
         report = outcome.get_result()
-        report.user_properties.append(("timings", {"slept": _slept[0], "fixtures": self.fixtures}))
+        part = part_of(item.nodeid, {mark.name for mark in item.iter_markers()})
+        report.user_properties.append(("timings", {"slept": _slept[0], "fixtures": self.fixtures, "part": part}))
         _slept[0], self.fixtures = 0.0, {}
 
 
@@ -87,16 +88,11 @@ class _Writer:
         self.files: dict[str, dict] = defaultdict(lambda: {"tests": 0, "seconds": 0.0, "slept": 0.0, "part": ""})
         self.by_part: dict[str, dict] = defaultdict(lambda: {"tests": 0, "seconds": 0.0, "slept": 0.0})
         self.fixtures: dict[str, dict] = defaultdict(lambda: {"seconds": 0.0, "slept": 0.0, "first_needed_by": ""})
-        self.parts: dict[str, str] = {}
-
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        for item in items:
-            self.parts[item.nodeid] = part_of(item.nodeid, {mark.name for mark in item.iter_markers()})
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        figures = dict(report.user_properties).get("timings", {"slept": 0.0, "fixtures": {}})
+        figures = dict(report.user_properties).get("timings", {"slept": 0.0, "fixtures": {}, "part": "fast"})
         in_fixtures = sum(seconds for seconds, _ in figures["fixtures"].values())
-        part = self.parts.get(report.nodeid, "fast")
+        part = figures["part"]
         counted = report.when == "call" or (report.when == "setup" and report.outcome != "passed")
         file = self.files[report.nodeid.split("::", 1)[0]]
         file["part"] = max(file["part"] or part, part, key=PARTS.index)  # a file's widest need names it

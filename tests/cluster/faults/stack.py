@@ -12,6 +12,8 @@ import json
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,6 +96,17 @@ class FaultStack:
 
     def rolled_out(self, name: str, timeout: int = 300) -> None:
         self.kubectl("rollout", "status", name, f"--timeout={timeout}s", timeout=timeout + 30)
+
+    @contextmanager
+    def scaled_to_zero(self, workload: str) -> Iterator[None]:
+        """WORKLOAD (e.g. deployment/worker) at 0 replicas inside; back at its replicas after, even when the
+        test fails, so the next test of this shared stack starts with every workload there."""
+        replicas = self.kubectl("get", workload, "-o", "jsonpath={.spec.replicas}").stdout.strip()
+        self.kubectl("scale", workload, "--replicas=0")
+        try:
+            yield
+        finally:
+            self.kubectl("scale", workload, f"--replicas={replicas}")
 
     def load(self, requests: int, seconds: float, *options: str) -> Load:
         """Start load.py in a new pod: REQUESTS over SECONDS, with load.py's OPTIONS."""

@@ -66,17 +66,16 @@ def test_a_worker_process_killed_mid_task_the_job_is_redelivered_and_done_once(f
 
 def test_the_redis_pod_deleted_with_jobs_queued_loses_no_accepted_job(faults: FaultStack, record):
     web_restarts = faults.restarts("web")
-    faults.kubectl("scale", "deployment/worker", "--replicas=0")
-    wait_until("the worker pods to go", lambda: not faults.pods("worker"), 120, 0.5)
-    first = faults.load(40, 4, "--submit", "queued before").result()
-    queued = int(faults.kubectl("exec", "deployment/redis", "--", "redis-cli", "llen", "celery").stdout)
-    assert queued >= len(first["accepted"]) == 40, (queued, first)
+    with faults.scaled_to_zero("deployment/worker"):
+        wait_until("the worker pods to go", lambda: not faults.pods("worker"), 120, 0.5)
+        first = faults.load(40, 4, "--submit", "queued before").result()
+        queued = int(faults.kubectl("exec", "deployment/redis", "--", "redis-cli", "llen", "celery").stdout)
+        assert queued >= len(first["accepted"]) == 40, (queued, first)
 
-    faults.kubectl("delete", "pod", "-l", "app.kubernetes.io/component=redis", "--wait=false")
-    during = faults.load(40, 20, "--submit", "submitted around the restart")
-    result = during.result()
-    faults.rolled_out("deployment/redis")
-    faults.kubectl("scale", "deployment/worker", "--replicas=1")
+        faults.kubectl("delete", "pod", "-l", "app.kubernetes.io/component=redis", "--wait=false")
+        during = faults.load(40, 20, "--submit", "submitted around the restart")
+        result = during.result()
+        faults.rolled_out("deployment/redis")
     accepted = first["accepted"] + result["accepted"]
     rows = faults.wait_jobs_done(accepted, timeout=240)
     counts = tally(rows, accepted)

@@ -25,22 +25,19 @@ def test_a_postgres_outage_takes_web_out_of_the_service_and_back_without_a_resta
     restarts = faults.restarts("web")
     web = sorted(restarts)
 
-    # The pod is deleted and kept away (replicas 0), so the outage outlasts readiness' 3 x 10 s.
-    faults.kubectl("scale", "statefulset/postgres", "--replicas=0")
-    started = time.monotonic()
-
     def readiness_failing() -> tuple[int, str] | None:
         answer = faults.probe_in(web[0], "/readyz")
         return answer if answer[0] == 503 else None
 
-    answers = wait_until("web's readiness to fail", readiness_failing, 60, 0.5)
-    to_503 = since(started)
-    assert '"failing": ["postgres"]' in answers[1], answers
-    assert faults.probe_in(web[0], "/healthz")[0] == 200
-    wait_until("both web pods to leave the Service's endpoints", lambda: faults.endpoints() == (0, 2), 90, 0.5)
-    to_out = since(started)
-
-    faults.kubectl("scale", "statefulset/postgres", "--replicas=1")
+    # The pod is deleted and kept away (replicas 0), so the outage outlasts readiness' 3 x 10 s.
+    with faults.scaled_to_zero("statefulset/postgres"):
+        started = time.monotonic()
+        answers = wait_until("web's readiness to fail", readiness_failing, 60, 0.5)
+        to_503 = since(started)
+        assert '"failing": ["postgres"]' in answers[1], answers
+        assert faults.probe_in(web[0], "/healthz")[0] == 200
+        wait_until("both web pods to leave the Service's endpoints", lambda: faults.endpoints() == (0, 2), 90, 0.5)
+        to_out = since(started)
     back = time.monotonic()
     wait_until("both web pods to be back in the endpoints", lambda: faults.endpoints() == (2, 0), 180, 0.5)
     to_in = since(back)

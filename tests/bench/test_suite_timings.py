@@ -1,0 +1,58 @@
+"""`pytest --timings` (tests/support/timings.py) and `invoke bench --suite`'s table, on a small real run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tasks.bench.suite_timings import table
+from tasks.paths import ROOT
+
+SAMPLE = """
+import time
+import pytest
+
+@pytest.fixture(scope="session")
+def expensive():
+    time.sleep(1.0)
+
+def test_sleeps(expensive):
+    time.sleep(0.2)
+
+@pytest.mark.slow
+def test_quick(expensive):
+    pass
+"""
+
+
+@pytest.mark.slow  # two pytest runs, one with two workers
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_the_plugin_counts_seconds_and_sleep_per_part_file_and_wide_fixture(tmp_path, workers):
+    (tmp_path / "test_sample.py").write_text(SAMPLE)
+    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    slow: slow\n")
+    out = tmp_path / "timings.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:django", "-p", "tests.support.timings", "--timings",
+            str(out), *workers]  # fmt: skip
+    ran = subprocess.run([*argv, "test_sample.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    data = json.loads(out.read_text())
+    (file,) = data["files"].values()
+    assert (file["tests"], file["part"]) == (2, "slow")  # a file is named by its widest part
+    assert file["slept"] >= 0.2 and file["seconds"] < 1.0  # the fixture's second is its own, not the test's
+    assert {name: part["tests"] for name, part in data["parts"].items()} == {"fast": 1, "slow": 1}
+    fixture = data["fixtures"]["expensive"]
+    assert fixture["slept"] >= 1.0 and fixture["seconds"] >= fixture["slept"]
+    assert fixture["first_needed_by"].startswith("test_sample.py::")
+    # Once per process that needs it: once serially, once or twice with two workers.
+    assert fixture["slept"] < (2.5 if workers else 1.5)
+
+    shown = table(data, "abc1234", when="2026-12-06")
+    assert shown.startswith("2026-12-06, commit abc1234, `invoke bench --suite`: 2 tests, ")
+    assert f"| `expensive` | {fixture['seconds']:.0f} | {fixture['slept']:.0f} | `test_sample.py` |" in shown
+    assert "| `test_sample.py` | slow | 2 |" in shown
