@@ -78,6 +78,8 @@ def requeue_stale_jobs() -> int:
     )
     for job_id in stale:
         analyse_text.delay(str(job_id))
+    # Sent again now: not again at every sweep while no worker consumes (the queue would only grow).
+    Job.objects.filter(pk__in=stale).update(updated_at=timezone.now())
     log.info("requeue_stale_jobs: %d job(s) re-enqueued", len(stale))
     return len(stale)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import threading
 import time
@@ -40,10 +41,12 @@ BAD_BODIES: list[tuple[bytes, str]] = [
 
 
 def percentile(values: list[float], q: float) -> float:
+    """The nearest-rank percentile: the smallest sample with at least q of all samples at or below it
+    (sorted, the ceil(q * n)-th). Never interpolated; the same rule for every n."""
     if not values:
         return 0.0
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+    return ordered[max(math.ceil(round(q * len(ordered), 9)) - 1, 0)]  # round: 0.95 * 20 must stay 19
 
 
 def run(
