@@ -32,7 +32,7 @@ def warm(modules: Sequence[str], who: str, extra: str) -> dict[str, float]:
     # Under debugpy, the debugger's own threads and sockets come and go as a client attaches.
     check = "debugpy" not in sys.modules
     before = threads_and_fds()
-    for name in [*modules, *more]:
+    for name in [*more, *modules]:  # the developer's own additions first: a bad one fails at once
         importlib.import_module(name)
         after = threads_and_fds()
         if check and (problem := fork_hazard(before, after)):
