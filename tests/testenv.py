@@ -2,25 +2,44 @@
 
 Tests run with production settings (DEBUG off), pointed at the local services. A variable
 already set in the environment wins, so CI or a developer can point elsewhere.
+
+pytest-xdist runs tests side by side in workers (gw0, gw1): each gets Redis databases of its own
+(redis_url), and pytest-django gives each its own test database (test_shipyard_gw0, ...).
 """
 
 import os
 import urllib.parse
 
+# What each Redis database of a test process is for; a worker's block of them follows the one before.
+REDIS_USES = ("settings", "stack", "reliability", "containers", "faults", "own")
+WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+
+
+def redis_url(use: str, worker: int = WORKER) -> str:
+    """redis://127.0.0.1:6379/N, N this test process's own database for USE (Redis has 0-15; 0 is left alone)."""
+    number = 1 + worker * len(REDIS_USES) + REDIS_USES.index(use)
+    if number > 15:
+        raise RuntimeError(f"pytest-xdist worker gw{worker} has no Redis databases left: run at most 2 workers (-n 2)")
+    return f"redis://127.0.0.1:6379/{number}"
+
+
 TEST_ENV = {
     "SECRET_KEY": "test-only-secret-key-" + "t" * 40,
     "DATABASE_URL": "postgres://shipyard:shipyard@127.0.0.1:5432/shipyard",
-    "REDIS_URL": "redis://127.0.0.1:6379/1",
+    "REDIS_URL": redis_url("settings"),
     "ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
     "SECURE_SSL_REDIRECT": "false",
 }
 
 for name, value in TEST_ENV.items():
     os.environ.setdefault(name, value)
+# A worker inherits the controller's environment, this default included: it takes its own instead.
+if os.environ["REDIS_URL"] == redis_url("settings", worker=0):
+    os.environ["REDIS_URL"] = TEST_ENV["REDIS_URL"]
 
 
 def databases_of_their_own(name: str) -> dict[str, str]:
     """DATABASE_URL and REDIS_URL for a pytest run started inside this one (a copy's own tests): another database
     name, so its test database (test_NAME) never meets this run's, which lives until this run ends."""
     url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
-    return {"DATABASE_URL": url._replace(path=f"/{name}").geturl(), "REDIS_URL": "redis://127.0.0.1:6379/6"}
+    return {"DATABASE_URL": url._replace(path=f"/{name}").geturl(), "REDIS_URL": redis_url("own")}

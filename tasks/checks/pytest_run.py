@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import sys
@@ -22,8 +23,16 @@ def pytest_argv(args: str, unit: bool) -> list[str]:
         raise Exit(
             f"test --args {args!r}: {error}; quote each argument once, e.g. --args \"-m 'not docker'\"", 2
         ) from None
-    unit_args = ["-q", "-m", UNIT_MARKERS] if unit else []
-    return [sys.executable, "-m", "pytest", *unit_args, *extra]
+    mode = ["-q", "-m", UNIT_MARKERS] if unit else side_by_side()
+    return [sys.executable, "-m", "pytest", *mode, *extra]
+
+
+def side_by_side() -> list[str]:
+    """pytest-xdist on up to two cores (tests/testenv.py has Redis databases for two workers): what can share the
+    machine runs beside the rest; what cannot (tests/conftest.py) runs in one worker, in order. Not for the fast
+    tests: starting a worker costs more than they take."""
+    workers = min(os.cpu_count() or 1, 2)
+    return ["-n", str(workers), "--dist", "loadgroup"] if workers > 1 else []
 
 
 def run(argv: list[str]) -> int:

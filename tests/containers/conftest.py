@@ -11,6 +11,7 @@ import redis
 from tasks.containers.podrun import RunningPod
 from tasks.containers.podspec import pod
 from tasks.k8s.kustomize import render
+from tests import testenv
 from tests.image.conftest import base_image, dev_image, prod_image  # noqa: F401 - shared fixtures
 from tests.support.stack import drop_database, recreate_database
 
@@ -29,7 +30,7 @@ def datastores():
     """A fresh database and Redis db for one test: the test values of the data-store URLs."""
     name = f"shipyard_ct_{os.getpid()}"
     database_url = recreate_database(name)
-    redis_url = "redis://127.0.0.1:6379/5"
+    redis_url = testenv.redis_url("containers")
     redis.Redis.from_url(redis_url).flushdb()
     yield {"DATABASE_URL": database_url, "REDIS_URL": redis_url}
     drop_database(name)

@@ -123,6 +123,7 @@ def test_doctor_says_which_cluster_it_found_and_what_the_loop_will_do(tmp_path, 
     assert line.startswith(expected), line
 
 
+@pytest.mark.host_ports
 def test_a_taken_web_port_is_named(tmp_path):
     with socket.socket() as listener:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

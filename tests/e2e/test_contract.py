@@ -16,6 +16,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, seed, settings
 from schemathesis import GenerationMode
 
+from tests import testenv
 from tests.support.jobs import finished
 from tests.support.processes import wait_until
 from tests.support.stack import Stack
@@ -50,7 +51,7 @@ class Live:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     stack = Stack(name=f"shipyard_contract_{os.getpid()}", log_dir=tmp_path_factory.mktemp("contract"),
-                  redis_url="redis://127.0.0.1:6379/3")  # fmt: skip
+                  redis_url=testenv.redis_url("reliability"))  # fmt: skip
     stack.setup()
     try:
         _, url = stack.start_web()

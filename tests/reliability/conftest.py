@@ -11,6 +11,7 @@ import pytest
 
 from tasks.bench import loadgen
 from tasks.paths import ROOT
+from tests import testenv
 from tests.support.servers import PrivatePostgres, PrivateRedis
 from tests.support.stack import Stack
 
@@ -41,7 +42,7 @@ def make_stack(tmp_path, **kwargs) -> Stack:
 @pytest.fixture
 def rstack(tmp_path):
     """A stack on the shared PostgreSQL and Redis (its own database and Redis db)."""
-    stack = make_stack(tmp_path, redis_url="redis://127.0.0.1:6379/3")
+    stack = make_stack(tmp_path, redis_url=testenv.redis_url("reliability"))
     yield stack
     stack.teardown()
 

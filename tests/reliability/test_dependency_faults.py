@@ -6,6 +6,7 @@ import time
 import pytest
 import requests
 
+from tests import testenv
 from tests.reliability.conftest import load, make_stack
 from tests.support.processes import wait_until
 from tests.support.scenarios import tally
@@ -21,7 +22,7 @@ def readiness(url: str) -> tuple[int, dict]:
 
 
 def test_postgres_outage_turns_readiness_503_and_it_recovers_without_a_restart(private_postgres, tmp_path, record):
-    stack = make_stack(tmp_path, admin_url=private_postgres.url, redis_url="redis://127.0.0.1:6379/4")
+    stack = make_stack(tmp_path, admin_url=private_postgres.url, redis_url=testenv.redis_url("faults"))
     try:
         web, url = stack.start_web()
         assert readiness(url) == (200, {"status": "ok"})

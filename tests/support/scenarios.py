@@ -18,9 +18,16 @@ def record(request):
     """record(action, checks, **numbers): one row of the reliability table."""
 
     def add(action: str, checks: str, **numbers: int | float) -> None:
-        RESULTS.append({"scenario": request.node.name, "done": action, "checked": checks, "numbers": numbers})
+        # On the test's report: from a pytest-xdist worker, that is how a row reaches the summary.
+        row = {"scenario": request.node.name, "done": action, "checked": checks, "numbers": numbers}
+        request.node.user_properties.append(("reliability", row))
 
     return add
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "teardown":  # the last report of a test carries every row it recorded
+        RESULTS.extend(row for name, row in report.user_properties if name == "reliability")
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

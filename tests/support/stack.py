@@ -11,6 +11,7 @@ import redis
 
 from tasks.paths import APP
 from tasks.services.databases import ADMIN_URL, drop_database, recreate_database
+from tests import testenv
 from tests.support.processes import BIN, Process, free_port, http_status, manage, wait_until
 
 
@@ -20,7 +21,7 @@ class Stack:
 
     name: str
     log_dir: Path
-    redis_url: str = "redis://127.0.0.1:6379/2"
+    redis_url: str = field(default_factory=lambda: testenv.redis_url("stack"))
     admin_url: str = ADMIN_URL
     env: dict[str, str] = field(default_factory=dict)
     processes: list[Process] = field(default_factory=list)
