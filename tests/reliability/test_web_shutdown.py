@@ -3,6 +3,7 @@
 import json
 import signal
 import socket
+import subprocess
 import time
 
 import pytest
@@ -23,6 +24,12 @@ def start_slow_request(port: int, body: bytes) -> socket.socket:
     return sock
 
 
+def accept_queue(port: int) -> int:
+    """Connections the kernel completed on PORT's listening socket that no process has accepted yet."""
+    listening = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True, check=True)
+    return int(listening.stdout.split()[1])  # State Recv-Q ...: a listener's Recv-Q is its accept queue
+
+
 def refused(port: int) -> bool:
     try:
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
@@ -36,11 +43,12 @@ def test_in_flight_request_completes_and_new_connections_are_refused_after_the_d
     port = int(url.rsplit(":", 1)[1])
     body = json.dumps({"text": "in flight during shutdown"}).encode()
     sock = start_slow_request(port, body)
-    time.sleep(0.5)  # let a worker pick it up
+    wait_until("a gunicorn worker to accept the request", lambda: accept_queue(port) == 0, 10, 0.02)
 
     web.signal(signal.SIGTERM)
     signalled = time.monotonic()
-    time.sleep(1.0)  # the request is still in flight, the server draining
+    # The rest of the body only once the shutdown has begun: the request is in flight through the drain.
+    wait_until("gunicorn to begin its shutdown", lambda: "Handling signal: term" in web.log(), 10, 0.02)
     sock.sendall(body[len(body) // 2 :])
     response = sock.recv(65536).decode()
     sock.close()
