@@ -25,7 +25,7 @@ from tests.cluster import canary, day
 from tests.cluster.canary import with_canary
 from tests.cluster.commands import delete_namespace, restricted_namespace
 from tests.cluster.loop import background, free_port, get_json, pods, web_pod
-from tests.support.processes import wait_until
+from tests.support.processes import saved_until, wait_until
 
 pytestmark = [pytest.mark.cluster, pytest.mark.docker, pytest.mark.slow]
 WEB_PORT = 8000  # the Tiltfile's forward, as a developer uses it (Tilt reconnects it across reloads)
@@ -126,11 +126,13 @@ def test_nothing_of_the_callers_environment_reaches_the_cluster(tilt, tilt_up):
 def test_a_view_edit_is_live_updated_into_the_running_pod(tilt, tilt_up):
     up, base = tilt_up
     before = tilt.web_pod()
-    time.sleep(1.5)  # the web child's file watcher starts a moment after it answers
     token = uuid.uuid4().hex[:8]
-    for name, content in view_edit(token).items():
-        (tilt.copy / name).write_bytes(content)
-    wait_until(f"edit {token} to be served", lambda: served_edit(base) == token, 60, 0.1)
+
+    def save() -> None:
+        for name, content in view_edit(token).items():
+            (tilt.copy / name).write_bytes(content)
+
+    saved_until(f"edit {token} to be served", save, lambda: served_edit(base) == token, 60)
     assert tilt.web_pod() == before  # the same pod and image: synced, not rebuilt
     assert "Will copy 1 file(s) to container" in up.output()
 

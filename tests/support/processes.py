@@ -85,6 +85,22 @@ def wait_until(what: str, condition: Callable[[], object], timeout: float, inter
         time.sleep(interval)
 
 
+def saved_until(what: str, save: Callable[[], None], condition: Callable[[], object], timeout: float,
+                resave: float = 2.0, interval: float = 0.1) -> object:  # fmt: skip
+    """save(), then wait for condition(); save again every RESAVE seconds until it holds or TIMEOUT passes.
+
+    A file watcher starts a moment after the process it watches for answers, with no sign of it from outside:
+    a save in that moment is missed. Saving again is the condition to wait on, not a guess of the moment."""
+    deadline = time.monotonic() + timeout
+    while True:
+        save()
+        try:
+            return wait_until(what, condition, max(min(resave, deadline - time.monotonic()), 0), interval)
+        except AssertionError:
+            if time.monotonic() >= deadline:
+                raise
+
+
 def http_status(url: str, **kwargs) -> int | None:
     try:
         return requests.get(url, timeout=2, **kwargs).status_code
