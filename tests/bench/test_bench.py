@@ -15,6 +15,7 @@ import pytest
 
 from tasks.bench.report import CLUSTER_LOOPS, CLUSTER_PHASES, CLUSTER_WORKER_PHASES, LOOPS, TARGETS
 from tasks.paths import ROOT
+from tests.checks.cli import invoke_here
 from tests.image.conftest import base_image, dev_image, prod_image  # noqa: F401 - shared fixtures
 
 INVOKE = str(Path(sys.executable).parent / "invoke")
@@ -34,7 +35,7 @@ def assert_distribution(name: str, d: dict) -> None:
 def test_out_pointing_at_a_file_is_one_line_and_a_non_zero_exit(tmp_path):
     a_file = tmp_path / "results"
     a_file.write_text("not a folder")
-    result = invoke_bench("--out", str(a_file), timeout=60)
+    result = invoke_here("bench", "--out", str(a_file))
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [f"--out {a_file}: a file is in the way; give a directory"]
     assert a_file.read_text() == "not a folder"

@@ -81,6 +81,7 @@ def test_the_projects_allow_file_is_well_formed():
         assert entry.expires >= TODAY, f"{entry.id} expired: renew or remove it"
 
 
+@pytest.mark.slow  # a real pip-audit run, seconds of its own start-up
 def test_invoke_audit_fails_in_one_line_when_the_advisory_source_is_out_of_reach():
     # A proxy on a closed loopback port: every request pip-audit makes fails, and nothing leaves the machine.
     closed = {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9", "NO_PROXY": ""}

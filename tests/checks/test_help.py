@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tasks.paths import ROOT
-from tests.checks.cli import invoke, invoke_here, task_names
+from tests.checks.cli import invoke_here, task_names
 
 TASKS = task_names()
 
@@ -26,8 +26,6 @@ def test_a_positional_argument_never_swallows_help():
     assert sorted(positional) == ["db.restore", "db.snapshot", "k8s.render", "promote"]
     for name in positional:
         assert "Usage:" in invoke_here(name, "-h").stdout
-    # The same through the real entry point, as a shell starts it.
-    assert "Usage:" in invoke("promote", "-h", timeout=60).stdout
 
 
 def test_the_readme_task_table_lists_exactly_the_tasks():

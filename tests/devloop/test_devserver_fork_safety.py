@@ -61,18 +61,6 @@ def test_a_warm_module_that_is_unsafe_to_fork_from_stops_the_program_naming_it(p
     assert "imported once" not in result.stdout  # stopped before the first fork
 
 
-def test_the_real_warm_list_is_safe_to_fork_from_even_with_an_inherited_socket():
-    # An fd the parent was started with (a socket passed by a supervisor) is not the imports' doing.
-    with socket.socket() as inherited:
-        inherited.bind(("127.0.0.1", 0))
-        inherited.listen()
-        fd = inherited.fileno()
-        probe = f"import os, devserver; assert 'socket:' in os.readlink('/proc/self/fd/{fd}'); devserver.warm()"
-        result = run([sys.executable, "-c", probe], {}, pass_fds=(fd,))
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-
-
 # Each program's warm imports, and one library they must hold.
 WARM_CALLS = {
     "devserver": ("devserver.warm()", "django.core.handlers.wsgi"),
@@ -81,15 +69,20 @@ WARM_CALLS = {
 
 
 @pytest.mark.parametrize("program", WARM_CALLS)
-def test_the_parent_imports_no_project_code(program):
-    # A project module imported by the parent would be run stale by every child.
+def test_the_real_warm_list_is_safe_to_fork_from_and_imports_no_project_code(program):
+    # Started with an inherited socket (as a supervisor may pass one): that fd is not the imports' doing.
+    # And a project module imported by the parent would be run stale by every child.
     call, library = WARM_CALLS[program]
-    probe = (
-        f"import sys, warmfork, {program}; {call}; "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('config', 'analysis', 'heartbeat_probe'))); "
-        f"print({library!r} in sys.modules)"
-    )
-    result = subprocess.run([sys.executable, "-c", probe], cwd=APP, capture_output=True, text=True, timeout=60)
+    with socket.socket() as inherited:
+        inherited.bind(("127.0.0.1", 0))
+        inherited.listen()
+        fd = inherited.fileno()
+        probe = (
+            f"import os, sys, warmfork, {program}; assert 'socket:' in os.readlink('/proc/self/fd/{fd}'); {call}; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('config', 'analysis', 'heartbeat_probe'))); "
+            f"print({library!r} in sys.modules)"
+        )
+        result = run([sys.executable, "-c", probe], {}, pass_fds=(fd,))
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert result.stdout.split() == ["[]", "True"]
