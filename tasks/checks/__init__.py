@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import shlex
 
 from invoke import Context, Exit, task
 
@@ -21,13 +22,14 @@ from tasks.checks import advisories, linters, pytest_run
 )
 def test(c: Context, args: str = "", unit: bool = False, changed: str | None = None) -> None:
     """Run every test (app, manifests, images, dev loop, reliability) with pytest."""
-    argv = pytest_run.pytest_argv(args, unit)  # bad quoting fails before any service starts
+    paths = []
     if changed is not None:
+        pytest_run.pytest_argv(args, unit)  # bad quoting fails before git is asked
         paths = pytest_run.changed_paths(None if changed is True else changed)
         if not paths:
             print("test --changed: no test covers what changed; nothing to run")
             return
-        argv += paths
+    argv = pytest_run.pytest_argv(shlex.join(paths) + " " + args if paths else args, unit)  # before any service
     if not unit:
         services.start(c)
     code = pytest_run.run(argv)

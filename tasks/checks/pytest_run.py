@@ -24,7 +24,8 @@ def pytest_argv(args: str, unit: bool) -> list[str]:
         raise Exit(
             f"test --args {args!r}: {error}; quote each argument once, e.g. --args \"-m 'not docker'\"", 2
         ) from None
-    mode = ["-q", "-m", UNIT_MARKERS] if unit else side_by_side()
+    # Side by side only for the whole suite: a chosen few tests (--args, --changed) start sooner in one process.
+    mode = ["-q", "-m", UNIT_MARKERS] if unit else ([] if extra else side_by_side())
     return [sys.executable, "-m", "pytest", *mode, *extra]
 
 

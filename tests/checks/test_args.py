@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 
 import pytest
@@ -40,3 +41,10 @@ def test_an_unclosed_quote_is_one_line_and_runs_nothing():
     assert result.stdout == ""
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith('test --args "-m \'not docker": No closing quotation; quote each argument once')
+
+
+def test_the_whole_suite_runs_side_by_side_and_a_chosen_part_in_one_process():
+    whole = pytest_argv("", unit=False)
+    assert whole[3:] == (["-n", "2", "--dist", "loadgroup"] if (os.cpu_count() or 1) > 1 else [])
+    assert "-n" not in pytest_argv("app/", unit=False)
+    assert "-n" not in pytest_argv("", unit=True)
