@@ -66,7 +66,7 @@ def run(out: Path) -> tuple[int, Path]:
     commit = _commit()
     argv = [*pytest_run.pytest_argv("", unit=False), "--timings", str(target / "timings.json")]
     print(f"bench --suite: {' '.join(argv[1:])}", flush=True)
-    code = subprocess.run(argv, cwd=ROOT).returncode
+    code = pytest_run.run(argv)  # as `invoke test` runs it
     timings = target / "timings.json"
     if timings.is_file():
         (target / "timings.md").write_text(table(json.loads(timings.read_text()), commit))
