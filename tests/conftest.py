@@ -21,14 +21,30 @@ def stack(tmp_path, request):
     stack.teardown()
 
 
-# What cannot run beside another such test, so pytest-xdist gives them all to one worker, in order: the one
+# What cannot run beside another such test, so pytest-xdist gives it all to one worker, in order: the one
 # Docker engine and its fixed ports, the one cluster, and the folders that start services or the whole loop.
+# By path, since the controller that schedules sees test ids, not markers; collection checks that every test
+# with such a marker is on one of these paths.
 ONE_AT_A_TIME_MARKERS = {"docker", "cluster", "host_ports"}
-ONE_AT_A_TIME_FOLDERS = ("tests/bench/", "tests/quickstart/", "tests/services/")
+ONE_AT_A_TIME_PATHS = ("tests/bench/", "tests/cluster/", "tests/containers/", "tests/image/", "tests/quickstart/",
+                       "tests/services/", "tests/checks/test_args.py", "tests/devloop/test_doctor.py")  # fmt: skip
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        marks = {mark.name for mark in item.iter_markers()}
-        if marks & ONE_AT_A_TIME_MARKERS or item.nodeid.startswith(ONE_AT_A_TIME_FOLDERS):
-            item.add_marker(pytest.mark.xdist_group("one-at-a-time"))
+    stray = [item.nodeid for item in items if {mark.name for mark in item.iter_markers()} & ONE_AT_A_TIME_MARKERS
+             and not item.nodeid.startswith(ONE_AT_A_TIME_PATHS)]  # fmt: skip
+    if stray:
+        raise pytest.UsageError("tests that need the machine to themselves must be in a file of ONE_AT_A_TIME_PATHS "
+                                "(tests/conftest.py):\n  " + "\n  ".join(stray))  # fmt: skip
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class OneAtATime(LoadScopeScheduling):
+        """Each test is a scope of its own, but for those that need the machine to themselves: one scope."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return "one-at-a-time" if nodeid.startswith(ONE_AT_A_TIME_PATHS) else nodeid
+
+    return OneAtATime(config, log)

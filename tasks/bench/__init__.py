@@ -5,7 +5,8 @@ from __future__ import annotations
 from invoke import Context, Exit, task
 
 from tasks import services
-from tasks.bench import suite, suite_timings
+from tasks.bench import suite as loop_bench
+from tasks.bench import suite_timings
 
 
 @task(
@@ -16,10 +17,10 @@ from tasks.bench import suite, suite_timings
         "(<out>/suite-<timestamp>/timings.md; as long as ./bin/test)",
     }
 )
-def bench(c: Context, quick: bool = False, out: str = "bench/results", suite_: bool = False) -> None:
+def bench(c: Context, quick: bool = False, out: str = "bench/results", suite: bool = False) -> None:
     """Measure the dev loop (synced vs naive), prod rebuild and size, cold start and throughput."""
-    target = suite.out_dir(out)  # a bad --out fails before anything starts
-    if suite_:
+    target = loop_bench.out_dir(out)  # a bad --out fails before anything starts
+    if suite:
         services.start(c)
         code, written = suite_timings.run(target)
         print(f"bench --suite: {written / 'timings.md'}")
@@ -28,4 +29,4 @@ def bench(c: Context, quick: bool = False, out: str = "bench/results", suite_: b
         return
     print(f"bench ({'quick' if quick else 'full'}): starting PostgreSQL, Redis and dockerd if needed", flush=True)
     services.start(c)
-    suite.run(quick, target)
+    loop_bench.run(quick, target)

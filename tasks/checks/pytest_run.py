@@ -31,10 +31,10 @@ def pytest_argv(args: str, unit: bool) -> list[str]:
 
 def side_by_side() -> list[str]:
     """pytest-xdist on up to two cores (tests/testenv.py has Redis databases for two workers): what can share the
-    machine runs beside the rest; what cannot (tests/conftest.py) runs in one worker, in order. Not for the fast
-    tests: starting a worker costs more than they take."""
+    machine runs beside the rest; what cannot runs in one worker, in order (tests/conftest.py schedules it). Not
+    for the fast tests: starting a worker costs more than they take."""
     workers = min(os.cpu_count() or 1, 2)
-    return ["-n", str(workers), "--dist", "loadgroup"] if workers > 1 else []
+    return ["-n", str(workers)] if workers > 1 else []
 
 
 def run(argv: list[str]) -> int:

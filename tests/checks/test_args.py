@@ -45,6 +45,6 @@ def test_an_unclosed_quote_is_one_line_and_runs_nothing():
 
 def test_the_whole_suite_runs_side_by_side_and_a_chosen_part_in_one_process():
     whole = pytest_argv("", unit=False)
-    assert whole[3:] == (["-n", "2", "--dist", "loadgroup"] if (os.cpu_count() or 1) > 1 else [])
+    assert whole[3:] == (["-n", "2"] if (os.cpu_count() or 1) > 1 else [])
     assert "-n" not in pytest_argv("app/", unit=False)
     assert "-n" not in pytest_argv("", unit=True)
