@@ -54,15 +54,27 @@ def _git(root: Path, *args: str) -> str:
     return result.stdout
 
 
+# Where a checkout's work branches from, in the order looked for.
+DEFAULT_BRANCHES = ("main", "origin/main", "master", "origin/master")
+
+
+def _is_commit(root: Path, ref: str) -> bool:
+    try:
+        _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    except ChangedError:
+        return False
+    return True
+
+
 def base_of(ref: str | None, root: Path = ROOT) -> str:
-    """REF itself, or (none given) the merge base of HEAD with main: on main, HEAD, so the uncommitted edits."""
+    """REF itself, or (none given) the merge base of HEAD with main (or master): on that branch, HEAD, so the
+    uncommitted edits; also HEAD in a checkout with neither branch (a scratch copy, a trunk-named one)."""
     if ref:
-        try:
-            _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-        except ChangedError:
-            raise ChangedError(f"no commit named {ref!r} in this checkout") from None
+        if not _is_commit(root, ref):
+            raise ChangedError(f"no commit named {ref!r} in this checkout")
         return ref
-    return _git(root, "merge-base", "HEAD", "main").strip()
+    branch = next((name for name in DEFAULT_BRANCHES if _is_commit(root, name)), "HEAD")
+    return _git(root, "merge-base", "HEAD", branch).strip()
 
 
 def changed_files(base: str, root: Path = ROOT) -> list[str]:

@@ -93,3 +93,20 @@ def test_it_prints_each_choice_with_its_reason_then_what_it_runs(monkeypatch, ca
         "changed docs/a.md: tests/checks (the tests that read docs)",
         "test --changed: 2 file(s) changed since 0123456789ab; running tests/checks tests/db",
     ]
+
+
+@pytest.mark.parametrize("branch", ["master", "trunk"])
+def test_without_a_main_branch_the_base_is_master_or_else_head(tmp_path, branch):
+    (tmp_path / "a.py").write_text("x\n")
+    git(tmp_path, "init", "-q", "-b", branch)
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "base")
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True).stdout.strip()
+    git(tmp_path, "checkout", "-qb", "topic")
+    (tmp_path / "a.py").write_text("committed on the branch\n")
+    git(tmp_path, "commit", "-qam", "on the branch")
+    (tmp_path / "b.py").write_text("untracked\n")
+    base = changed.base_of(None, tmp_path)
+    # master: where the branch left it; no known branch: this branch's own HEAD, so only the uncommitted edits.
+    assert changed.changed_files(base, tmp_path) == (["a.py", "b.py"] if branch == "master" else ["b.py"])
+    assert (base == head) == (branch == "master")

@@ -1,4 +1,4 @@
-"""Where a test run's time goes: `pytest --timings FILE` writes it as JSON, `invoke bench.suite` as a table.
+"""Where a test run's time goes: `pytest --timings FILE` writes it as JSON, `invoke bench --suite` as a table.
 
 Per test file: its tests' setup, call and teardown seconds, and how much of that was spent in
 `time.sleep` (every poll in this suite sleeps between tries, so that is the sleeping and polling).
