@@ -33,10 +33,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if config.getoption("timings") or hasattr(config, "workerinput"):
-        time.sleep = _counting_sleep  # only time.sleep itself: code holding its own reference is not counted
-        config.pluginmanager.register(_Recorder(), "shipyard-timings")
-    if config.getoption("timings") and not hasattr(config, "workerinput"):
+    if not config.getoption("timings"):  # pytest-xdist's workers get the same options as the controller
+        return
+    time.sleep = _counting_sleep  # only time.sleep itself: code holding its own reference is not counted
+    config.pluginmanager.register(_Recorder(), "shipyard-timings")
+    if not hasattr(config, "workerinput"):
         config.pluginmanager.register(_Writer(Path(config.getoption("timings"))), "shipyard-timings-writer")
 
 
