@@ -1,7 +1,10 @@
 """The Tiltfile, executed by a real Starlark interpreter."""
 
 import pytest
+import yaml
 
+from tasks import ports
+from tasks.paths import ROOT
 from tests.devloop.tilt_standins import run_tiltfile
 
 pytestmark = pytest.mark.k8s  # kustomize() renders the dev overlay with kubectl
@@ -24,7 +27,7 @@ def test_deploys_the_dev_overlay_and_only_to_local_clusters(tilt):
     assert kustomize["path"] == "k8s/overlays/dev"
     (k8s_yaml,) = tilt.named("k8s_yaml")
     assert k8s_yaml["yaml"]["tilt"] == "kustomize"
-    # Tilt trusts kind-*, k3d-*, docker-desktop by itself; the test harness's context is named.
+    # Tilt trusts kind-*, k3d-*, docker-desktop by itself; the test cluster's context is named.
     assert tilt.named("allow_k8s_contexts")[0]["contexts"] == ["minikube", "shipyard-test"]
     assert tilt.named("version_settings")[0]["check_updates"] is False
     assert tilt.named("analytics_settings")[0]["enable"] is False
@@ -49,8 +52,8 @@ def test_web_and_worker_wait_for_migrations_and_migrations_for_postgres(tilt):
 def test_web_forwards_http_and_links_the_admin(tilt):
     web = tilt.resource("web")
     forwards = {(f["local_port"], f["container_port"]) for f in web["port_forwards"]}
-    assert forwards == {(8000, 8000)}
-    assert [link["url"] for link in web["links"]] == ["http://localhost:8000/admin/"]
+    assert forwards == {(ports.WEB, ports.WEB)}
+    assert [link["url"] for link in web["links"]] == [f"http://localhost:{ports.WEB}/admin/"]
     (k8s_yaml,) = tilt.named("k8s_yaml")
     assert k8s_yaml["yaml"]["tilt"] == "kustomize"  # the overlay as it is: no DEBUGPY
 
@@ -64,7 +67,10 @@ def web_env(objects: list[dict]) -> list[dict]:
 def test_debug_runs_web_under_debugpy_and_forwards_its_port():
     tilt = run_tiltfile(debug=True)
     web = tilt.resource("web")
-    assert {(f["local_port"], f["container_port"]) for f in web["port_forwards"]} == {(8000, 8000), (5678, 5678)}
+    assert {(f["local_port"], f["container_port"]) for f in web["port_forwards"]} == {
+        (ports.WEB, ports.WEB),
+        (ports.DEBUGPY, ports.DEBUGPY),
+    }
     (k8s_yaml,) = tilt.named("k8s_yaml")
     assert {"name": "DEBUGPY", "value": "1"} in web_env(k8s_yaml["yaml"]["objects"])
     (kustomize,) = tilt.named("kustomize")
@@ -106,3 +112,16 @@ def test_offline_builds_on_the_debootstrap_base_only_when_asked(tilt):
     assert tilt.flags == {"offline": False, "debug": False}
     (offline,) = run_tiltfile(offline=True).named("docker_build")
     assert offline["build_args"] == {"BASE_IMAGE": "shipyard-base:bookworm"}
+
+
+def test_the_build_trusts_the_host_cas_as_skaffolds_and_invoke_image_builds_do(tilt):
+    """Behind a TLS-intercepting proxy pip in the build needs the host's CAs: a cold `tilt up` failed without them."""
+    from tasks.image.builds import CA_SECRET_ID, HOST_CA
+    from tests.support.needs import need
+
+    need("the host's CA bundle", HOST_CA.is_file(), f"{HOST_CA} is missing (Debian: apt-get install ca-certificates)")
+    (build,) = tilt.named("docker_build")
+    assert build["secret"] == [f"id={CA_SECRET_ID},src={HOST_CA}"]
+    skaffold = yaml.safe_load((ROOT / "skaffold.yaml").read_text())
+    (artifact,) = skaffold["build"]["artifacts"]
+    assert artifact["docker"]["secrets"] == [{"id": CA_SECRET_ID, "src": str(HOST_CA)}]

@@ -9,6 +9,7 @@ can be checked against the objects it deploys.
 from __future__ import annotations
 
 import copy
+import os
 from dataclasses import dataclass, field
 
 import starlark
@@ -83,8 +84,18 @@ def _standins(run: TiltRun) -> dict:
         platform="",
         env_vars={},
     ):
-        return record("docker_build", ref=ref, context=context, dockerfile=dockerfile, live_update=live_update,
-                      only=only, ignore=ignore, target=target, build_args=build_args)  # fmt: skip
+        return record(
+            "docker_build",
+            ref=ref,
+            context=context,
+            dockerfile=dockerfile,
+            live_update=live_update,
+            only=only,
+            ignore=ignore,
+            target=target,
+            build_args=build_args,
+            secret=secret,
+        )
 
     def fall_back_on(files):
         return record("fall_back_on", files=[files] if isinstance(files, str) else files)
@@ -109,8 +120,15 @@ def _standins(run: TiltRun) -> dict:
         labels=[],
         discovery_strategy="",
     ):
-        return record("k8s_resource", workload=workload, port_forwards=port_forwards, resource_deps=resource_deps,
-                      links=links, labels=labels, trigger_mode=trigger_mode)  # fmt: skip
+        return record(
+            "k8s_resource",
+            workload=workload,
+            port_forwards=port_forwards,
+            resource_deps=resource_deps,
+            links=links,
+            labels=labels,
+            trigger_mode=trigger_mode,
+        )
 
     def port_forward(local_port, container_port=None, name=None, link_path=None, host=None):
         return record("port_forward", local_port=local_port, container_port=container_port or local_port, name=name)
@@ -139,8 +157,15 @@ def _standins(run: TiltRun) -> dict:
         serve_dir="",
         labels=[],
     ):
-        return record("local_resource", name=name, cmd=cmd, deps=deps or [], ignore=ignore, labels=labels,
-                      allow_parallel=allow_parallel)  # fmt: skip
+        return record(
+            "local_resource",
+            name=name,
+            cmd=cmd,
+            deps=deps or [],
+            ignore=ignore,
+            labels=labels,
+            allow_parallel=allow_parallel,
+        )
 
     def version_settings(check_updates=True, constraint=""):
         return record("version_settings", check_updates=check_updates)
@@ -159,14 +184,27 @@ def _standins(run: TiltRun) -> dict:
         return dict(run.flags)
 
     return {
-        "allow_k8s_contexts": allow_k8s_contexts, "kustomize": kustomize, "k8s_yaml": k8s_yaml,
-        "decode_yaml_stream": decode_yaml_stream, "encode_yaml_stream": encode_yaml_stream,
-        "docker_build": docker_build, "fall_back_on": fall_back_on, "sync": sync, "run": run_,
-        "k8s_resource": k8s_resource, "port_forward": port_forward, "link": link, "local_resource": local_resource,
-        "version_settings": version_settings, "analytics_settings": analytics_settings,
+        "allow_k8s_contexts": allow_k8s_contexts,
+        "kustomize": kustomize,
+        "k8s_yaml": k8s_yaml,
+        "decode_yaml_stream": decode_yaml_stream,
+        "encode_yaml_stream": encode_yaml_stream,
+        "docker_build": docker_build,
+        "fall_back_on": fall_back_on,
+        "sync": sync,
+        "run": run_,
+        "k8s_resource": k8s_resource,
+        "port_forward": port_forward,
+        "link": link,
+        "local_resource": local_resource,
+        "version_settings": version_settings,
+        "analytics_settings": analytics_settings,
         "secret_settings": secret_settings,
-        "_config_define_bool": define_bool, "_config_parse": parse,
-    }  # fmt: skip
+        "_config_define_bool": define_bool,
+        "_config_parse": parse,
+        # Tilt's os.path.exists reads this machine's files, as the stand-in does.
+        "_os_path_exists": os.path.exists,
+    }
 
 
 def run_tiltfile(path=ROOT / "Tiltfile", **flags: bool) -> TiltRun:
@@ -180,6 +218,7 @@ def run_tiltfile(path=ROOT / "Tiltfile", **flags: bool) -> TiltRun:
     globals_ = starlark.Globals.extended_by([starlark.LibraryExtension.StructType])
     prelude = (
         "config = struct(define_bool=_config_define_bool, parse=_config_parse)\n"
+        "os = struct(path=struct(exists=_os_path_exists))\n"
         "TRIGGER_MODE_AUTO = 'auto'\nTRIGGER_MODE_MANUAL = 'manual'"
     )
     starlark.eval(module, starlark.parse("prelude", prelude, starlark.Dialect.extended()), globals_)
