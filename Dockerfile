@@ -51,7 +51,7 @@ RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked \
  && PIP_DISABLE_PIP_VERSION_CHECK=1 pip install --no-deps --only-binary=:all: -r /tmp/requirements/dev.txt \
  && pip check
 
-# --- dev: runserver, worker, beat restarted warm on edits (app/devserver.py, devworker.py) -----
+# --- dev: runserver, worker, beat restarted warm on edits (app/devtools/: devserver, devworker) -
 FROM base AS dev
 COPY --from=dev-deps /opt/venv /opt/venv
 # skaffold/Tilt sync files into /app as uid 10001, so that user owns the whole tree.
@@ -59,12 +59,19 @@ COPY --chown=10001:10001 app/ /app/
 WORKDIR /app
 USER 10001:10001
 EXPOSE 8000 5678
-CMD ["python", "devserver.py", "0.0.0.0:8000"]
+# `-m` run from /app (the WORKDIR) puts /app on sys.path, where config/ and the apps are.
+CMD ["python", "-m", "devtools.devserver", "0.0.0.0:8000"]
+
+# --- prod-app: the code prod ships: app/ without the dev-only app/devtools/ ----------------------
+# Removed here, in a stage prod copies from, so no layer of the prod image ever holds devtools/.
+FROM base AS prod-app
+COPY app/ /app/
+RUN rm -rf /app/devtools
 
 # --- prod: gunicorn; code owned by root and read-only, run as uid 10001 -------------------------
 FROM base AS prod
 COPY --from=prod-venv /opt/venv /opt/venv
-COPY app/ /app/
+COPY --from=prod-app /app/ /app/
 WORKDIR /app
 # Settings refuse to load without their secrets when DEBUG is off: throwaway values, set on
 # this RUN only, so none of them persists in the image's environment.

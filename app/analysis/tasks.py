@@ -5,7 +5,6 @@ import time
 from datetime import timedelta
 
 from celery import shared_task
-from config import request_id
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -13,12 +12,15 @@ from prometheus_client import Counter
 
 from analysis.models import Job
 from analysis.text import analyse
+from ops import request_id
 
 log = logging.getLogger(__name__)
 JOBS = Counter(
-    "shipyard_jobs", "Analysis jobs the worker handled, by outcome: done, failed (gave up), missing, "
-    "already-done or already-failed (a redelivery).", ["outcome"],
-)  # fmt: skip
+    "shipyard_jobs",
+    "Analysis jobs the worker handled, by outcome: done, failed (gave up), missing, "
+    "already-done or already-failed (a redelivery).",
+    ["outcome"],
+)
 
 # A job that keeps killing its worker (or timing out) is given up on, not retried forever.
 MAX_ATTEMPTS = 5
@@ -96,5 +98,5 @@ def enqueue(job: Job) -> None:
         except Exception:
             log.exception("could not enqueue job %s; the stale-job sweep will retry it", job.id)
 
-    # The id of the request that made the job goes into the task's headers (config/request_id.py).
+    # The id of the request that made the job goes into the task's headers (ops/request_id.py).
     transaction.on_commit(request_id.carried(send))

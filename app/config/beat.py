@@ -4,12 +4,12 @@ A beat restarted in place (a dev-loop reload, a crash) must not trip over the la
 schedule or pid file, and the root filesystem is read-only, so both live in /tmp.
 """
 
-import os
 import sys
 import tempfile
 from pathlib import Path
 
-from config.logs import log_format
+from config.env import log_level
+from ops.logs import log_format
 
 SCHEDULE = Path(tempfile.gettempdir()) / "celerybeat-schedule"
 
@@ -25,11 +25,11 @@ def clear_stale_state(schedule: Path = SCHEDULE) -> list[Path]:
 def main() -> None:
     for path in clear_stale_state():
         print(f"beat: removed stale {path}", flush=True)
-    level = os.environ.get("LOG_LEVEL", "INFO")
-    # No startup banner where logs are JSON (config/logs.py): every line stays one object.
+    level = log_level()
+    # No startup banner where logs are JSON (ops/logs.py): every line stays one object.
     quiet = ["--quiet"] if log_format() == "json" else []
     sys.argv = ["celery", "--app", "config", *quiet, "beat", "--loglevel", level, "--schedule", str(SCHEDULE)]
-    # In this process, not exec'd: under the dev loop's devworker.py a fresh interpreter would
+    # In this process, not exec'd: under the dev loop's devtools/devworker.py a fresh interpreter would
     # lose the warm imports and the file watcher.
     from celery.__main__ import main as celery
 

@@ -14,7 +14,7 @@ from celery.signals import (
     worker_ready,
 )
 
-from config import request_id, task_metrics
+from ops import request_id, task_metrics
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -22,26 +22,26 @@ app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# The heartbeat file the worker's exec probe reads (config/heartbeat.py; beat's scheduler is
+# The heartbeat file the worker's exec probe reads (ops/heartbeat.py; beat's scheduler is
 # named in settings). Named, not imported: web never loads the worker step or celery.beat.
-app.steps["worker"].add("config.heartbeat:HeartbeatFile")
+app.steps["worker"].add("ops.heartbeat:HeartbeatFile")
 
 
 @setup_logging.connect
 def use_django_logging(**_kwargs) -> None:
     """With a receiver here, Celery configures no logging of its own: worker and beat log as web
-    does (config/logs.py)."""
+    does (ops/logs.py)."""
     from django.conf import settings
 
     logging.config.dictConfig(settings.LOGGING)
     logging.captureWarnings(True)  # a library's warning is a log line too, not raw stderr
 
 
-# The request id travels in the task message's headers (config/request_id.py).
+# The request id travels in the task message's headers (ops/request_id.py).
 before_task_publish.connect(request_id.add_to_task_headers, weak=False)
 task_prerun.connect(request_id.set_from_task, weak=False)
 
-# Metrics (config/task_metrics.py): tasks counted in the pool; the worker and beat serve on METRICS_PORT.
+# Metrics (ops/task_metrics.py): tasks counted in the pool; the worker and beat serve on METRICS_PORT.
 task_prerun.connect(task_metrics.task_started, weak=False)
 task_postrun.connect(task_metrics.task_finished, weak=False)
 worker_init.connect(task_metrics.worker_starting, weak=False)

@@ -2,10 +2,12 @@
 
 import os
 
-from config import metrics
-from config.logs import log_format, logging_config
+from config import ports
+from config.env import log_level, metrics_port
+from ops import metrics
+from ops.logs import log_format, logging_config
 
-bind = "0.0.0.0:8000"
+bind = f"0.0.0.0:{ports.WEB}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Load Django in the master: a missing setting stops start-up once, with one line, and
 # workers fork with the app already imported (faster boots, shared memory).
@@ -15,15 +17,15 @@ graceful_timeout = 20
 timeout = 30
 # TLS ends at the Ingress; trust its X-Forwarded-* headers.
 forwarded_allow_ips = "*"
-# gunicorn's own lines in the app's format; no access log: config/request_id.py logs each
+# gunicorn's own lines in the app's format; no access log: ops/request_id.py logs each
 # request with its id and duration instead.
 accesslog = None
 errorlog = "-"
-logconfig_dict = logging_config(log_format(), os.environ.get("LOG_LEVEL", "INFO"))
+logconfig_dict = logging_config(log_format(), log_level())
 
-# Metrics (config/metrics.py): the workers record, the master serves their sum on METRICS_PORT, so a
+# Metrics (ops/metrics.py): the workers record, the master serves their sum on METRICS_PORT, so a
 # scrape answers even while every worker is busy. Checked and cleared here, before the app loads.
-metrics.port()
+metrics_port()
 metrics.clear_multiprocess_dir()
 
 

@@ -6,8 +6,8 @@ SECRET_KEY, DATABASE_URL, REDIS_URL and ALLOWED_HOSTS are required.
 
 from pathlib import Path
 
-from config.env import DEBUG, env, required
-from config.logs import log_format, logging_config
+from config.env import DEBUG, env, log_level, required
+from ops.logs import log_format, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -23,7 +23,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "config",  # its management commands (wait_for_db), no models
+    # Probes, request ids, metrics, logs, wait_for_db and the locked migrate (before any app with a migrate).
+    "ops",
     "analysis",
 ]
 if DEBUG:
@@ -37,13 +38,13 @@ if DEBUG:
 
 MIDDLEWARE = [
     # First: probes answer before host validation (kubelet sends the pod IP as Host).
-    "config.health.HealthCheckMiddleware",
-    # Every other request gets an id and one log line (config/request_id.py); probes do not.
-    "config.request_id.RequestIdMiddleware",
-    # Counted and timed by view and status (config/request_metrics.py); probes are not.
-    "config.request_metrics.RequestMetricsMiddleware",
-    # PostgreSQL or Redis unreachable: a 503 naming it, with Retry-After, instead of a 500 (config/unavailable.py).
-    "config.unavailable.DependencyUnavailableMiddleware",
+    "ops.health.HealthCheckMiddleware",
+    # Every other request gets an id and one log line (ops/request_id.py); probes do not.
+    "ops.request_id.RequestIdMiddleware",
+    # Counted and timed by view and status (ops/request_metrics.py); probes are not.
+    "ops.request_metrics.RequestMetricsMiddleware",
+    # PostgreSQL or Redis unreachable: a 503 naming it, with Retry-After, instead of a 500 (ops/unavailable.py).
+    "ops.unavailable.DependencyUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -119,8 +120,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
 }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 3, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
-# Beat's default scheduler, plus the heartbeat file its liveness probe reads (config/heartbeat.py).
-CELERY_BEAT_SCHEDULER = "config.heartbeat:HeartbeatScheduler"
+# Beat's default scheduler, plus the heartbeat file its liveness probe reads (ops/heartbeat.py).
+CELERY_BEAT_SCHEDULER = "ops.heartbeat:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-jobs": {
         "task": "analysis.requeue_stale_jobs",
@@ -164,4 +165,4 @@ USE_TZ = True
 
 # --- Logging: everything to stdout, for kubectl logs ---------------------------------------
 LOG_FORMAT = log_format()
-LOGGING = logging_config(LOG_FORMAT, env.str("LOG_LEVEL", default="INFO"))
+LOGGING = logging_config(LOG_FORMAT, log_level())

@@ -39,14 +39,24 @@ def test_the_rename_steps_leave_a_project_that_passes_under_its_new_names(tmp_pa
         linted = subprocess.run(check, cwd=copy, capture_output=True, text=True)
         assert linted.returncode == 0, linted.stdout + linted.stderr
 
-    rendered = subprocess.run([str(copy / ".venv" / "bin" / "invoke"), "k8s.render", "dev"], cwd=copy,
-                              capture_output=True, text=True, timeout=120)  # fmt: skip
+    rendered = subprocess.run(
+        [str(copy / ".venv" / "bin" / "invoke"), "k8s.render", "dev"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert rendered.returncode == 0, rendered.stderr
     assert "app.kubernetes.io/name: acme" in rendered.stdout and "image: acme-app" in rendered.stdout
 
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "app/",
-                            "tests/checks/test_docs.py"], cwd=copy, env=env, capture_output=True, text=True,
-                           timeout=600)  # fmt: skip
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "app/", "tests/checks/test_docs.py"],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert tests.returncode == 0, tests.stdout[-4000:] + tests.stderr[-2000:]
     summary = tests.stdout.strip().splitlines()[-1]
     assert " passed" in summary and "skipped" not in summary, summary

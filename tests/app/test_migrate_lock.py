@@ -16,7 +16,7 @@ from tests.support.processes import clean_env, wait_until
 
 pytestmark = pytest.mark.postgres
 
-LOCK_KEY = 7_263_311_020_651  # app/config/management/commands/migrate.py
+LOCK_KEY = 7_263_311_020_651  # app/ops/management/commands/migrate.py
 
 
 @pytest.fixture
@@ -28,14 +28,22 @@ def database():
 
 def migrate(url: str) -> subprocess.Popen:
     env = clean_env(EMPTY | PROD_ENV | {"DATABASE_URL": url})
-    return subprocess.Popen([sys.executable, "manage.py", "migrate", "--noinput"], cwd=APP, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=APP,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def waiting_for_the_lock(admin) -> bool:
     with admin.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = %s",
-                       [LOCK_KEY & 0xFFFFFFFF])  # fmt: skip
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = %s",
+            [LOCK_KEY & 0xFFFFFFFF],
+        )
         return cursor.fetchone()[0] == 1
 
 

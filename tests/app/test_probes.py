@@ -6,9 +6,9 @@ import sys
 import time
 
 import pytest
-from config.beat import clear_stale_state
-from heartbeat_probe import INTERVAL_SECONDS, MAX_AGE_SECONDS, ROLES, check
 
+from config.beat import clear_stale_state
+from ops.heartbeat_probe import INTERVAL_SECONDS, MAX_AGE_SECONDS, ROLES, check
 from tasks.paths import APP
 
 
@@ -31,7 +31,7 @@ def test_the_age_limit_tolerates_many_missed_touches():
 def probe(tmp_path, *args: str) -> subprocess.CompletedProcess:
     # -S hides site-packages: if the probe imported Django or Celery, it would fail here.
     env = {"CELERY_HEARTBEAT_DIR": str(tmp_path)}
-    argv = [sys.executable, "-S", "heartbeat_probe.py", *args]
+    argv = [sys.executable, "-S", "ops/heartbeat_probe.py", *args]
     return subprocess.run(argv, cwd=APP, env=env, capture_output=True, text=True, timeout=10)
 
 
@@ -62,7 +62,7 @@ def test_probe_script_refuses_an_unknown_role(tmp_path):
 
 def test_web_loads_neither_the_heartbeat_module_nor_celery_beat():
     # Each web (re)start pays for what config imports: the worker step and beat's scheduler are named, not imported.
-    code = "import sys, config.wsgi; print(sorted(m for m in ('celery.beat', 'config.heartbeat') if m in sys.modules))"
+    code = "import sys, config.wsgi; print(sorted(m for m in ('celery.beat', 'ops.heartbeat') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], cwd=APP, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "[]\n"

@@ -4,10 +4,11 @@ The middleware on a real outage: tests/reliability/test_dependency_faults.py and
 import json
 
 import pytest
-from config.unavailable import unavailable
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
+
+from ops.unavailable import unavailable
 
 
 @pytest.mark.parametrize(

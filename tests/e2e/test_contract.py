@@ -18,8 +18,8 @@ from schemathesis import GenerationMode
 
 from tests import testenv
 from tests.support.jobs import finished
+from tests.support.loopback_stack import Stack
 from tests.support.processes import wait_until
-from tests.support.stack import Stack
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -50,8 +50,11 @@ class Live:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    stack = Stack(name=f"shipyard_contract_{os.getpid()}", log_dir=tmp_path_factory.mktemp("contract"),
-                  redis_url=testenv.redis_url("reliability"))  # fmt: skip
+    stack = Stack(
+        name=f"shipyard_contract_{os.getpid()}",
+        log_dir=tmp_path_factory.mktemp("contract"),
+        redis_url=testenv.redis_url("reliability"),
+    )
     stack.setup()
     try:
         _, url = stack.start_web()

@@ -29,8 +29,9 @@ def test_one_request_id_follows_a_job_from_the_web_log_to_the_worker_log(stack):
     # the pods never do (runAsNonRoot).
     worker = stack.start_worker(PYTHONWARNINGS="ignore:You're running the worker with superuser")
     given = "follow-" + uuid.uuid4().hex[:12]
-    response = requests.post(f"{url}/api/jobs", json={"text": "follow the id"}, headers={"X-Request-ID": given},
-                             timeout=5)  # fmt: skip
+    response = requests.post(
+        f"{url}/api/jobs", json={"text": "follow the id"}, headers={"X-Request-ID": given}, timeout=5
+    )
     assert response.status_code == 202 and response.headers["X-Request-ID"] == given
     job_id = response.json()["id"]
     wait_until("the job to be done", lambda: stack.job_rows() == [(job_id, "done", 1)], 30)
@@ -43,8 +44,12 @@ def test_one_request_id_follows_a_job_from_the_web_log_to_the_worker_log(stack):
 
     (request,) = [x for x in json_lines(web.log()) if x.get("request_id") == given]
     assert {k: request[k] for k in ("logger", "level", "method", "path", "status")} == {
-        "logger": "shipyard.request", "level": "INFO", "method": "POST", "path": "/api/jobs", "status": 202,
-    }  # fmt: skip
+        "logger": "shipyard.request",
+        "level": "INFO",
+        "method": "POST",
+        "path": "/api/jobs",
+        "status": 202,
+    }
     assert request["duration_ms"] > 0 and request["time"] < done["time"]
     # gunicorn's own lines are JSON too, with no request id; the request is logged once, not again by its access log.
     assert any(x["logger"] == "gunicorn.error" and x["request_id"] is None for x in json_lines(web.log()))

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tasks import ports
 from tests.support.processes import BIN, free_port, wait_until
 from tests.support.prometheus import Prometheus
 
@@ -107,7 +108,7 @@ def test_queue_depth_rises_while_the_worker_is_stopped_and_falls_when_it_restart
     stack.start_worker(name="worker-again", PYTHONWARNINGS=NOT_ROOT_WARNING, **stack.metrics_env("worker"))
     prometheus.wait_for("the queue to drain", depth, 0)
     wait_until("all 6 jobs done", lambda: [status for _, status, _ in stack.job_rows()] == ["done"] * 6, 60)
-    # Beat ticks every few seconds (config/heartbeat.py): its last tick moves on while we watch.
+    # Beat ticks every few seconds (ops/heartbeat.py): its last tick moves on while we watch.
     tick = prometheus.value("shipyard_beat_last_tick_timestamp_seconds")
     wait_until("beat's next tick", lambda: prometheus.value("shipyard_beat_last_tick_timestamp_seconds") > tick, 30)
 
@@ -133,8 +134,10 @@ def test_a_bad_metrics_port_stops_the_process_in_one_line(stack, name, value):
     process = stack.start(f"{name}-{value}", START[name], METRICS_PORT=value, PYTHONWARNINGS=NOT_ROOT_WARNING)
     assert process.wait(timeout=60) != 0
     errors = [line for line in process.log().splitlines() if "METRICS_PORT" in line]
-    assert errors == [f"ImproperlyConfigured: METRICS_PORT='{value}' is not a port; set a port number (the manifests "
-                      "use 9100), or 0 for no metrics server"], process.log()  # fmt: skip
+    assert errors == [
+        f"ImproperlyConfigured: METRICS_PORT='{value}' is not a port; set a port number (the manifests "
+        f"use {ports.METRICS}), or 0 for no metrics server"
+    ], process.log()
 
 
 def test_a_taken_metrics_port_stops_web_in_one_line(stack):

@@ -64,7 +64,7 @@ def test_beat_schedules_the_sweep_that_requeues_a_stuck_job(stack):
 def probe(stack, role: str) -> subprocess.CompletedProcess:
     env = {"CELERY_HEARTBEAT_DIR": stack.env["CELERY_HEARTBEAT_DIR"], "PATH": str(BIN)}
     return subprocess.run(
-        [sys.executable, "heartbeat_probe.py", role], cwd=APP, env=env, capture_output=True, text=True
+        [sys.executable, "ops/heartbeat_probe.py", role], cwd=APP, env=env, capture_output=True, text=True
     )
 
 

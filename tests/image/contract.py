@@ -1,9 +1,11 @@
 """What docs/runtime-contract.md promises about the image, as the tests check it."""
 
+from tasks import ports
+
 UID = "10001"
 USER = f"{UID}:{UID}"
 WEB_PROD = ["gunicorn", "config.wsgi", "--config", "python:config.gunicorn"]
-WEB_DEV = ["python", "devserver.py", "0.0.0.0:8000"]
+WEB_DEV = ["python", "-m", "devtools.devserver", f"0.0.0.0:{ports.WEB}"]
 # Settings refuse to start without these when DEBUG is off; throwaway values for `check`.
 SETTINGS_ENV = {
     "SECRET_KEY": "image-test-only-" + "k" * 50,

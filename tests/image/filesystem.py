@@ -61,3 +61,15 @@ def regular_files(image: str) -> Iterator[tuple[str, bytes]]:
                     extracted = tar.extractfile(member)
                     yield member.name, extracted.read() if extracted else b""
         assert export.wait() == 0
+
+
+def layer_paths(image: str) -> Iterator[str]:
+    """The path of every entry in every layer of IMAGE, deleted ones too (from `docker save`)."""
+    with tempfile.TemporaryFile() as saved:
+        subprocess.run(["docker", "save", image], stdout=saved, check=True)
+        saved.seek(0)
+        with tarfile.open(fileobj=saved) as outer:
+            manifest = json.load(outer.extractfile("manifest.json"))  # type: ignore[arg-type]
+            for layer in manifest[0]["Layers"]:
+                with tarfile.open(fileobj=outer.extractfile(layer)) as inner:
+                    yield from (member.name.removeprefix("./") for member in inner.getmembers())

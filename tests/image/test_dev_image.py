@@ -2,6 +2,7 @@
 
 import pytest
 
+from tasks import ports
 from tasks.image.docker_engine import inspect, run_in
 from tests.image.contract import SETTINGS_ENV, UID, USER, WEB_DEV
 
@@ -18,7 +19,7 @@ def test_it_runs_as_uid_10001_with_the_contracts_command(dev_image):
     config = inspect(dev_image.tag)["Config"]
     assert config["User"] == USER
     assert config["Cmd"] == WEB_DEV
-    assert {"8000/tcp", "5678/tcp"} <= set(config["ExposedPorts"])
+    assert {f"{ports.WEB}/tcp", f"{ports.DEBUGPY}/tcp"} <= set(config["ExposedPorts"])
     assert sh(dev_image.tag, "id -u") == UID
 
 
@@ -48,3 +49,9 @@ def test_app_is_owned_and_writable_by_uid_10001(dev_image):
 def test_manage_py_check_passes(dev_image):
     out = sh(dev_image.tag, "python manage.py check", env=SETTINGS_ENV)
     assert out == "System check identified no issues (0 silenced)."
+
+
+def test_the_dev_only_tools_are_in_the_image(dev_image):
+    # What the dev overlay runs (python -m devtools.devserver / devtools.devworker); prod leaves them out.
+    probe = "import devtools.devserver, devtools.devworker, devtools.warmfork; print('ok')"
+    assert sh(dev_image.tag, f'python -c "{probe}"', env={"DEBUG": "true"}) == "ok"

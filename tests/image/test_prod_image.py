@@ -4,10 +4,11 @@ import json
 
 import pytest
 
+from tasks import ports
 from tasks.image.docker_engine import image_size, inspect, run_in
 from tests.image.certs import ders, host_only_cas, needles
 from tests.image.contract import SETTINGS_ENV, UID, USER, WEB_PROD
-from tests.image.filesystem import read_file, regular_files
+from tests.image.filesystem import layer_paths, read_file, regular_files
 from tests.support.needs import need
 
 pytestmark = pytest.mark.docker
@@ -32,7 +33,7 @@ def test_its_config_follows_the_runtime_contract(prod_image):
     assert config["Cmd"] == WEB_PROD  # exec form: gunicorn is PID 1 and gets SIGTERM
     assert not config.get("Entrypoint")  # so a manifest's `command` replaces it whole
     assert config["WorkingDir"] == "/app"
-    assert "8000/tcp" in config["ExposedPorts"]
+    assert f"{ports.WEB}/tcp" in config["ExposedPorts"]
     assert env["PATH"].startswith("/opt/venv/bin:")
     assert env["DJANGO_SETTINGS_MODULE"] == "config.settings"
     assert env["PYTHONDONTWRITEBYTECODE"] == env["PYTHONUNBUFFERED"] == "1"
@@ -130,3 +131,11 @@ def test_no_host_only_ca_is_anywhere_in_the_image(prod_image):
     need("a CA this host trusts beyond Debian's", bool(marks), fix)
     found = [path for path, content in regular_files(prod_image.tag) if any(m in content for m in marks)]
     assert found == []
+
+
+def test_the_dev_only_tools_are_in_no_layer(prod_image):
+    # app/devtools/ (the warm-fork dev server and worker) is left out in the Dockerfile's prod-app
+    # stage, which prod copies from: absent from the filesystem and from every layer below it.
+    listing = sh(prod_image.tag, "ls -A /app").split()
+    assert "config" in listing and "devtools" not in listing
+    assert [path for path in layer_paths(prod_image.tag) if path.startswith("app/devtools")] == []

@@ -12,8 +12,8 @@ import pytest
 from tasks.bench import loadgen
 from tasks.paths import ROOT
 from tests import testenv
+from tests.support.loopback_stack import Stack
 from tests.support.servers import PrivatePostgres, PrivateRedis
-from tests.support.stack import Stack
 
 
 @pytest.fixture
@@ -49,8 +49,18 @@ def rstack(tmp_path):
 
 def load(url: str, count: int, concurrency: int = 20, bad: bool = False, seconds: float = 90) -> dict:
     """Run the load generator as a second process and return its summary."""
-    argv = [sys.executable, str(loadgen.SCRIPT), "--url", url, "--count", str(count),
-            "--concurrency", str(concurrency), "--seconds", str(seconds)] + (["--bad"] if bad else [])  # fmt: skip
+    argv = [
+        sys.executable,
+        str(loadgen.SCRIPT),
+        "--url",
+        url,
+        "--count",
+        str(count),
+        "--concurrency",
+        str(concurrency),
+        "--seconds",
+        str(seconds),
+    ] + (["--bad"] if bad else [])
     result = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=seconds + 60)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)

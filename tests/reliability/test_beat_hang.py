@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 
 import pytest
-from heartbeat_probe import INTERVAL_SECONDS, MAX_AGE_SECONDS
 
+from ops.heartbeat_probe import INTERVAL_SECONDS, MAX_AGE_SECONDS
 from tasks.paths import APP
 from tests.k8s.manifests import rendered, template
 from tests.support.processes import BIN, wait_until

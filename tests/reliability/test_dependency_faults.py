@@ -35,8 +35,11 @@ def test_postgres_outage_turns_readiness_503_and_it_recovers_without_a_restart(p
         assert (status, body) == (503, {"status": "unavailable", "failing": ["postgres"]})
         assert requests.get(url + "/healthz", timeout=5).status_code == 200
         # What needs the database answers 503 naming it, with Retry-After: an outage, not a bug.
-        for method, path, body in (("GET", "/api/jobs", None), ("POST", "/api/jobs", {"text": "in the outage"}),
-                                   ("GET", "/", None)):  # fmt: skip
+        for method, path, body in (
+            ("GET", "/api/jobs", None),
+            ("POST", "/api/jobs", {"text": "in the outage"}),
+            ("GET", "/", None),
+        ):
             answer = requests.request(method, url + path, json=body, timeout=PROBE_PERIOD_SECONDS)
             assert (answer.status_code, answer.headers.get("Retry-After")) == (503, "5"), (path, answer.text[:300])
             assert answer.json()["dependency"] == "postgresql"
@@ -46,11 +49,14 @@ def test_postgres_outage_turns_readiness_503_and_it_recovers_without_a_restart(p
         wait_until("readiness to recover", lambda: readiness(url)[0] == 200, PROBE_PERIOD_SECONDS)
         took_up = time.monotonic() - started
         assert web.popen.poll() is None  # the same gunicorn, never restarted
-        record("PostgreSQL stopped, then started",
-               "readyz 503 naming postgres, healthz 200, the API and the page 503 naming postgresql with Retry-After, "
-               "readyz back to 200",
-               readyz_503_after_ms=round(took_down * 1000), readyz_200_after_ms=round(took_up * 1000),
-               web_restarts=0)  # fmt: skip
+        record(
+            "PostgreSQL stopped, then started",
+            "readyz 503 naming postgres, healthz 200, the API and the page 503 naming postgresql with Retry-After, "
+            "readyz back to 200",
+            readyz_503_after_ms=round(took_down * 1000),
+            readyz_200_after_ms=round(took_up * 1000),
+            web_restarts=0,
+        )
     finally:
         stack.teardown()
 
@@ -84,7 +90,10 @@ def test_redis_restart_loses_no_job_queued_or_submitted_during_it(private_redis,
         counts = tally(stack.job_rows(), accepted)
         assert counts["rows"] == 100 and counts["lost"] == 0
         assert worker.popen.poll() is None  # reconnected, not restarted
-        record("Redis restarted with jobs queued; 20 submitted while it was down",
-               "every accepted job done once, the worker reconnected", **counts)  # fmt: skip
+        record(
+            "Redis restarted with jobs queued; 20 submitted while it was down",
+            "every accepted job done once, the worker reconnected",
+            **counts,
+        )
     finally:
         stack.teardown()

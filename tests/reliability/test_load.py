@@ -19,8 +19,12 @@ def test_every_accepted_job_under_concurrent_load_is_done_once(stack, record):
     wait_until("all jobs to be done", lambda: tally(stack.job_rows(), accepted)["done"] == 300, 120, 0.5)
     counts = tally(stack.job_rows(), accepted)
     assert counts == {"accepted": 300, "rows": 300, "done": 300, "redelivered": 0, "lost": 0}
-    record("300 concurrent API submissions from a second process", "rows, done and attempts counted in PostgreSQL",
-           **counts, requests_per_second=int(result["requests_per_second"]))  # fmt: skip
+    record(
+        "300 concurrent API submissions from a second process",
+        "rows, done and attempts counted in PostgreSQL",
+        **counts,
+        requests_per_second=int(result["requests_per_second"]),
+    )
 
 
 def test_bad_input_at_volume_is_all_4xx_stores_nothing_and_leaves_the_worker_alone(stack, record):
@@ -34,5 +38,10 @@ def test_bad_input_at_volume_is_all_4xx_stores_nothing_and_leaves_the_worker_alo
     good = requests.post(f"{url}/api/jobs", json={"text": "still working"}, timeout=5).json()["id"]
     wait_until("a good job after the flood", lambda: stack.job_rows() == [(good, "done", 1)], 30)
     assert worker.popen.poll() is None
-    record("400 malformed, mistyped and oversized submissions", "all 4xx, no row stored, next good job done",
-           bad_sent=400, **{f"http_{k}": v for k, v in sorted(result["statuses"].items())}, rows_stored=0)  # fmt: skip
+    record(
+        "400 malformed, mistyped and oversized submissions",
+        "all 4xx, no row stored, next good job done",
+        bad_sent=400,
+        **{f"http_{k}": v for k, v in sorted(result["statuses"].items())},
+        rows_stored=0,
+    )

@@ -58,5 +58,10 @@ def test_in_flight_request_completes_and_new_connections_are_refused_after_the_d
     drained = time.monotonic() - signalled
     wait_until("the port to refuse connections", lambda: refused(port), 5)
     assert stack.job_rows()[0][1] in ("pending", "done")
-    record("SIGTERM to gunicorn with a request in flight", "the request got 202; exit 0; then connections refused",
-           in_flight=1, completed=1, drain_ms=round(drained * 1000))  # fmt: skip
+    record(
+        "SIGTERM to gunicorn with a request in flight",
+        "the request got 202; exit 0; then connections refused",
+        in_flight=1,
+        completed=1,
+        drain_ms=round(drained * 1000),
+    )

@@ -51,5 +51,8 @@ def test_sigkill_redelivers_the_task_and_records_it_once(rstack, record):
     # Celery logs the success after the task's own commit: wait for the line, then count it.
     wait_until("the replacement to log the success", lambda: "succeeded in" in replacement.log(), 10)
     assert replacement.log().count("succeeded in") == 1
-    record("SIGKILL to the worker mid-task", "redelivered after the visibility timeout; one result",
-           **tally(rstack.job_rows(), [job_id]))  # fmt: skip
+    record(
+        "SIGKILL to the worker mid-task",
+        "redelivered after the visibility timeout; one result",
+        **tally(rstack.job_rows(), [job_id]),
+    )

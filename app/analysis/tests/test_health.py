@@ -17,7 +17,7 @@ def test_readiness_is_ok_when_postgres_and_redis_answer(client):
 
 
 def test_readiness_names_each_failing_dependency(client, monkeypatch):
-    from config import health
+    from ops import health
 
     monkeypatch.setattr(
         health, "_redis_client", health.redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
@@ -28,7 +28,7 @@ def test_readiness_names_each_failing_dependency(client, monkeypatch):
 
 
 def test_readiness_fails_until_the_schema_has_every_migration(client, monkeypatch):
-    from config import health
+    from ops import health
 
     # As in a fresh namespace: web is up before the migrate Job has finished.
     monkeypatch.setattr(health, "_migrated", False)
@@ -43,8 +43,9 @@ def test_readiness_fails_until_the_schema_has_every_migration(client, monkeypatc
 
 
 def test_readiness_names_migrations_the_database_has_and_the_code_lacks_but_stays_ready(client):
-    from config import health
     from django.db import connection
+
+    from ops import health
 
     # As after a branch switch: the other branch applied a migration this checkout does not have.
     with connection.cursor() as cursor:

@@ -1,11 +1,11 @@
 """What the metrics count, in one process (the multiprocess sums and a real Prometheus: tests/e2e)."""
 
 import pytest
-from config import task_metrics
 from prometheus_client import REGISTRY
 
 from analysis.models import Job
 from analysis.tasks import analyse_text
+from ops import task_metrics
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -20,20 +20,29 @@ def requests_counted(view: str, method: str, status: int) -> float:
 
 def test_a_request_is_counted_and_timed_by_view_method_and_status(client):
     timed = {"view": "api-jobs", "method": "POST", "status": "202"}
-    before = (requests_counted("api-jobs", "POST", 202), requests_counted("api-job", "GET", 404),
-              counted("shipyard_http_request_duration_seconds_count", **timed))  # fmt: skip
+    before = (
+        requests_counted("api-jobs", "POST", 202),
+        requests_counted("api-job", "GET", 404),
+        counted("shipyard_http_request_duration_seconds_count", **timed),
+    )
     assert client.post("/api/jobs", {"text": "x"}, content_type="application/json").status_code == 202
     assert client.get("/api/jobs/not-a-job").status_code == 404
-    after = (requests_counted("api-jobs", "POST", 202), requests_counted("api-job", "GET", 404),
-             counted("shipyard_http_request_duration_seconds_count", **timed))  # fmt: skip
+    after = (
+        requests_counted("api-jobs", "POST", 202),
+        requests_counted("api-job", "GET", 404),
+        counted("shipyard_http_request_duration_seconds_count", **timed),
+    )
     assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 1]
 
 
 def test_probes_are_not_counted_and_odd_requests_keep_labels_bounded(client):
     before = sum(
-        sample.value for metric in REGISTRY.collect() if metric.name == "shipyard_http_requests"
-        for sample in metric.samples if sample.name.endswith("_total")
-    )  # fmt: skip
+        sample.value
+        for metric in REGISTRY.collect()
+        if metric.name == "shipyard_http_requests"
+        for sample in metric.samples
+        if sample.name.endswith("_total")
+    )
     assert client.get("/healthz").status_code == 200
     assert client.get("/readyz").status_code in (200, 503)
     unmatched, other = requests_counted("unmatched", "GET", 404), requests_counted("api-jobs", "other", 405)
@@ -42,9 +51,12 @@ def test_probes_are_not_counted_and_odd_requests_keep_labels_bounded(client):
     assert requests_counted("unmatched", "GET", 404) == unmatched + 1  # one series, whatever the path
     assert requests_counted("api-jobs", "other", 405) == other + 1  # any word is a method to HTTP
     after = sum(
-        sample.value for metric in REGISTRY.collect() if metric.name == "shipyard_http_requests"
-        for sample in metric.samples if sample.name.endswith("_total")
-    )  # fmt: skip
+        sample.value
+        for metric in REGISTRY.collect()
+        if metric.name == "shipyard_http_requests"
+        for sample in metric.samples
+        if sample.name.endswith("_total")
+    )
     assert after - before == 2  # the probes were not counted
 
 
@@ -74,8 +86,9 @@ def test_queue_depth_is_read_from_the_broker(broker):
     from config.celery import app
 
     assert dict(sample_values(task_metrics.QueueDepth(app))) == {
-        ("shipyard_celery_broker_up", ()): 1, ("shipyard_celery_queue_length", ("celery",)): 0
-    }  # fmt: skip
+        ("shipyard_celery_broker_up", ()): 1,
+        ("shipyard_celery_queue_length", ("celery",)): 0,
+    }
     for _ in range(3):
         app.send_task("analysis.analyse_text", args=["00000000-0000-0000-0000-000000000000"])
     assert dict(sample_values(task_metrics.QueueDepth(app)))[("shipyard_celery_queue_length", ("celery",))] == 3

@@ -31,5 +31,8 @@ def test_the_contract_is_served_and_is_valid_openapi_3_1(client):
     schema = schemathesis.openapi.from_dict(response.json())
     schema.validate()
     assert {operation.ok().label for operation in schema.get_all_operations()} == {
-        "GET /api/jobs", "POST /api/jobs", "GET /api/jobs/{job_id}", "GET /api/openapi.json"
-    }  # fmt: skip
+        "GET /api/jobs",
+        "POST /api/jobs",
+        "GET /api/jobs/{job_id}",
+        "GET /api/openapi.json",
+    }

@@ -5,8 +5,9 @@ import logging
 import logging.config
 
 import pytest
-from config.logs import logging_config
-from config.request_id import HEADER, RequestIdFilter, current
+
+from ops.logs import logging_config
+from ops.request_id import HEADER, RequestIdFilter, current
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres, pytest.mark.redis]
 
@@ -35,8 +36,9 @@ def test_probes_are_not_logged_as_requests(client, caplog):
 
 def test_a_job_submitted_in_a_request_carries_its_id(client, broker, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/api/jobs", {"text": "follow me"}, content_type="application/json",
-                               headers={HEADER: "follow-me-1"})  # fmt: skip
+        response = client.post(
+            "/api/jobs", {"text": "follow me"}, content_type="application/json", headers={HEADER: "follow-me-1"}
+        )
     assert response.status_code == 202
     (raw,) = broker.lrange("celery", 0, -1)
     assert json.loads(raw)["headers"]["request_id"] == "follow-me-1"

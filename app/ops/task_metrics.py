@@ -1,4 +1,4 @@
-"""Celery's side of the metrics (config/metrics.py): tasks counted and timed in the worker's pool
+"""Celery's side of the metrics (ops/metrics.py): tasks counted and timed in the worker's pool
 processes, each queue's depth read from the broker when beat is scraped, and the servers the
 worker and beat expose them on."""
 
@@ -10,7 +10,8 @@ from prometheus_client import Gauge
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from config import metrics
+from config.env import metrics_port
+from ops import metrics
 
 log = logging.getLogger(__name__)
 _started: dict[str, float] = {}  # task id -> when it started, in the pool process running it
@@ -34,13 +35,14 @@ def task_finished(task_id=None, task=None, state=None, **_kwargs) -> None:
 def _beat_last_tick() -> Gauge:
     # Made at beat's first tick, so only beat exports it (the worker imports this module too).
     return Gauge(
-        "shipyard_beat_last_tick_timestamp_seconds", "When beat's scheduler last ran a pass (Unix time).",
+        "shipyard_beat_last_tick_timestamp_seconds",
+        "When beat's scheduler last ran a pass (Unix time).",
         multiprocess_mode="max",
-    )  # fmt: skip
+    )
 
 
 def beat_ticked() -> None:
-    """Every pass of beat's scheduler loop (config/heartbeat.py)."""
+    """Every pass of beat's scheduler loop (ops/heartbeat.py)."""
     _beat_last_tick().set_to_current_time()
 
 
@@ -87,7 +89,7 @@ class QueueDepth(Collector):
 
 def worker_starting(**_kwargs) -> None:
     """worker_init, in the worker's main process before its pool starts."""
-    metrics.port()  # a bad METRICS_PORT stops the worker now, not once it is up
+    metrics_port()  # a bad METRICS_PORT stops the worker now, not once it is up
     metrics.clear_multiprocess_dir()
 
 

@@ -36,8 +36,11 @@ def warm(modules: Sequence[str], who: str, extra: str) -> dict[str, float]:
         importlib.import_module(name)
         after = threads_and_fds()
         if check and (problem := fork_hazard(before, after)):
-            print(f"{who}: importing {name} {problem}: remove it from WARM in {who}.py (or {extra})",
-                  file=sys.stderr, flush=True)  # fmt: skip
+            print(
+                f"{who}: importing {name} {problem}: remove it from WARM in devtools/{who}.py (or {extra})",
+                file=sys.stderr,
+                flush=True,
+            )
             os._exit(1)  # not sys.exit: interpreter exit would wait for that thread
         before = after
     return file_times()
@@ -84,8 +87,9 @@ def file_times() -> dict[str, float]:
 forked = 0
 
 
-def fork_children(run_child: Callable[[], NoReturn], held: dict[str, float], who: str,
-                  on_stop: Callable[[], None] = lambda: None) -> int:  # fmt: skip
+def fork_children(
+    run_child: Callable[[], NoReturn], held: dict[str, float], who: str, on_stop: Callable[[], None] = lambda: None
+) -> int:
     """Fork RUN_CHILD again each time it exits with RELOAD; return the exit status for the parent.
 
     ON_STOP runs in the parent when SIGTERM arrives, before the child is told to stop."""

@@ -20,13 +20,15 @@ Forking is safe only while the warm list starts no thread and opens no socket (d
 With DEVSERVER_MIGRATE=1 (the dev overlay), a reloaded child first applies the migrations the code
 has and the database lacks, so a migration saved into the loop is live without a restart.
 
-Usage: python devserver.py [runserver options], e.g. python devserver.py 0.0.0.0:8000
+Usage, from the project's directory (/app in the image; it must be on sys.path, as `-m` puts it):
+python -m devtools.devserver [runserver options], e.g. python -m devtools.devserver 0.0.0.0:8000
 DEVSERVER_WARM=pandas,numpy adds modules to the warm list (checked like the rest).
 """
 
 from __future__ import annotations
 
 import os
+import runpy
 import select
 import socket
 import sys
@@ -34,10 +36,11 @@ import threading
 import time
 from pathlib import Path
 
-import warmfork
-from warmfork import RELOAD
+from devtools import warmfork
+from devtools.warmfork import RELOAD
 
-MANAGE = str(Path(__file__).with_name("manage.py"))
+PROJECT = Path(__file__).resolve().parent.parent  # manage.py's directory: /app in the image
+MANAGE = str(PROJECT / "manage.py")
 LISTEN_FD = "DEVSERVER_LISTEN_FD"  # the parent's listening socket, kept across its re-exec
 METRICS_FD = "DEVSERVER_METRICS_FD"  # likewise for the metrics port
 MIGRATE_ON_RELOAD = "DEVSERVER_MIGRATE"  # "1" (the dev overlay): a reload first applies new migrations
@@ -103,7 +106,8 @@ def listen(argv: list[str]) -> int:
     """The fd of the socket runserver's ADDRPORT names, listening; the one a re-exec inherited if any."""
     if LISTEN_FD in os.environ:
         return int(os.environ[LISTEN_FD])
-    addrport = next((arg for arg in argv if not arg.startswith("-")), "127.0.0.1:8000")
+    web_port = runpy.run_path(str(PROJECT / "config" / "ports.py"))["WEB"]
+    addrport = next((arg for arg in argv if not arg.startswith("-")), f"127.0.0.1:{web_port}")
     host, _, port = addrport.rpartition(":")
     try:
         server = socket.create_server((host or "127.0.0.1", int(port)), backlog=128)
@@ -113,22 +117,22 @@ def listen(argv: list[str]) -> int:
 
 
 def listen_for_metrics() -> int | None:
-    """The fd of the metrics port's socket (METRICS_PORT, config/metrics.py), owned here like the app's:
+    """The fd of the metrics port's socket (METRICS_PORT, ops/metrics.py), owned here like the app's:
     a scrape during a reload waits for the next child. None when no metrics are served."""
     if METRICS_FD in os.environ:
         return int(os.environ[METRICS_FD])
-    port = os.environ.get("METRICS_PORT", "").strip() or "0"
-    if not port.isdigit() or int(port) > 65535:
-        sys.exit(f"devserver: METRICS_PORT={port!r} is not a port; set a port number, or 0 for no metrics server")
-    if not int(port):
+    # Parsed by config/env.py, run from its file rather than imported: this parent imports no project
+    # code (importing config would load the whole project), so every child imports config fresh.
+    port = runpy.run_path(str(PROJECT / "config" / "env.py"))["metrics_port"]()
+    if not port:
         return None
-    # A new start, not a re-exec: forget the last run's values (as config.metrics.clear_multiprocess_dir
+    # A new start, not a re-exec: forget the last run's values (as ops.metrics.clear_multiprocess_dir
     # does; this parent imports no project code).
     if directory := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         for stale in Path(directory).glob("*.db"):
             stale.unlink()
     try:
-        server = socket.create_server(("0.0.0.0", int(port)), backlog=16)
+        server = socket.create_server(("0.0.0.0", port), backlog=16)
     except OSError as error:
         sys.exit(f"devserver: cannot serve metrics on METRICS_PORT={port}: {error}; free the port or set another")
     return kept_across_reexec(server, METRICS_FD)
@@ -250,10 +254,9 @@ def watch_migrations(sender, **kwargs) -> None:
     migration that just arrived was never imported."""
     from django.apps import apps
 
-    project = Path(MANAGE).resolve().parent
     for config in apps.get_app_configs():
         folder = Path(config.path) / "migrations"
-        if folder.is_dir() and folder.is_relative_to(project):
+        if folder.is_dir() and folder.is_relative_to(PROJECT):
             sender.watch_dir(folder, "*.py")
 
 
@@ -272,7 +275,7 @@ def run_child(argv: list[str], fd: int, metrics_fd: int | None) -> None:
 
         autoreload_started.connect(watch_migrations)
         if metrics_fd is not None:
-            from config import metrics
+            from ops import metrics
 
             metrics.serve(listening=socket.socket(fileno=os.dup(metrics_fd)))
         execute_from_command_line([MANAGE, "runserver", *argv])

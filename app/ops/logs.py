@@ -2,7 +2,7 @@
 
 LOG_FORMAT=json (the default, what a log pipeline parses) or text (the dev overlay's). JSON
 lines carry time, level, logger, message and request_id, plus a request's method, path,
-status and duration_ms (config/request_id.py). python-json-logger does the formatting.
+status and duration_ms (ops/request_id.py). python-json-logger does the formatting.
 """
 
 import sys
@@ -26,7 +26,7 @@ def logging_config(fmt: str, level: str) -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "config.request_id.RequestIdFilter"}},
+        "filters": {"request_id": {"()": "ops.request_id.RequestIdFilter"}},
         "formatters": {
             "json": {
                 "()": "pythonjsonlogger.json.JsonFormatter",
@@ -47,7 +47,7 @@ def logging_config(fmt: str, level: str) -> dict:
         "root": {"handlers": ["stdout"], "level": level},
         # gunicorn's own lines go through the root's handler. Its access log is dropped: with a
         # logconfig_dict gunicorn writes it whatever `accesslog` says, and the request line,
-        # with its id, comes from config/request_id.py.
+        # with its id, comes from ops/request_id.py.
         "loggers": {
             "gunicorn.error": {"handlers": [], "propagate": True},
             "gunicorn.access": {"handlers": [], "propagate": False},

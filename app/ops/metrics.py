@@ -15,6 +15,8 @@ import threading
 from pathlib import Path
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from config.env import metrics_port
+
 # prometheus-client chooses where values live when it is imported: the directory must exist by then.
 MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
 if MULTIPROC_DIR:
@@ -32,36 +34,31 @@ from prometheus_client.registry import Collector  # noqa: E402
 # --- What is measured -------------------------------------------------------------------------
 # Labels stay few and bounded: a view name, never a path; a method from a short list; a status.
 REQUESTS = Counter(
-    "shipyard_http_requests", "HTTP requests answered (probes excluded), by view, method and status.",
+    "shipyard_http_requests",
+    "HTTP requests answered (probes excluded), by view, method and status.",
     ["view", "method", "status"],
-)  # fmt: skip
+)
 REQUEST_SECONDS = Histogram(
-    "shipyard_http_request_duration_seconds", "Time from the request reaching Django to its response.",
+    "shipyard_http_request_duration_seconds",
+    "Time from the request reaching Django to its response.",
     ["view", "method", "status"],
-)  # fmt: skip
+)
 TASKS = Counter(
-    "shipyard_celery_tasks", "Celery tasks the worker ran, by task and outcome (success, failure, retry...).",
+    "shipyard_celery_tasks",
+    "Celery tasks the worker ran, by task and outcome (success, failure, retry...).",
     ["task", "outcome"],
-)  # fmt: skip
+)
 TASK_SECONDS = Histogram(
-    "shipyard_celery_task_duration_seconds", "Time a Celery task ran in the worker, by task.", ["task"],
+    "shipyard_celery_task_duration_seconds",
+    "Time a Celery task ran in the worker, by task.",
+    ["task"],
     # Up to the hard time limit (CELERY_TASK_TIME_LIMIT, 60 s).
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
-)  # fmt: skip
-# Beat's last tick and the queues' depth: config/task_metrics.py.
+)
+# Beat's last tick and the queues' depth: ops/task_metrics.py.
 
 
 # --- How it is served -------------------------------------------------------------------------
-def port() -> int:
-    """METRICS_PORT as a number; 0 when unset. A bad value stops start-up in one line."""
-    value = os.environ.get("METRICS_PORT", "").strip() or "0"
-    if not value.isdigit() or int(value) > 65535:
-        fix = "set a port number (the manifests use 9100), or 0 for no metrics server"
-        sys.stderr.write(f"ImproperlyConfigured: METRICS_PORT={value!r} is not a port; {fix}\n")
-        raise SystemExit(1)
-    return int(value)
-
-
 def clear_multiprocess_dir() -> None:
     """Forget the values of a previous run (a restarted container keeps its emptyDir): call it once, in
     the process that serves, before any process of its tree records a value."""
@@ -116,12 +113,12 @@ def serve(*collectors: Collector, listening: socket.socket | None = None) -> WSG
     dev server's parent keeps one across reloads). None when there is no port to serve on."""
     if listening is not None:
         server = _ListeningSocketServer(listening)
-    elif port():
+    elif port := metrics_port():
         try:
-            server = make_server("0.0.0.0", port(), None, handler_class=_Quiet)
+            server = make_server("0.0.0.0", port, None, handler_class=_Quiet)
         except OSError as error:
             fix = "free it or set another"
-            sys.stderr.write(f"metrics: cannot listen on port {port()} (METRICS_PORT): {error}; {fix}\n")
+            sys.stderr.write(f"metrics: cannot listen on port {port} (METRICS_PORT): {error}; {fix}\n")
             raise SystemExit(1) from None
     else:
         return None

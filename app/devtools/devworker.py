@@ -12,9 +12,10 @@ A child whose program ends by itself (a syntax error, a bad option) waits for th
 and exits with RELOAD then, so the container stays up while the code is fixed. SIGTERM to the
 parent stops the child's program as a SIGTERM to Celery would, and then both exit.
 
-Usage: python devworker.py -m MODULE [args], e.g.
-       python devworker.py -m celery --app config worker --pool solo
-       python devworker.py -m config.beat
+Usage, from the project's directory (/app in the image; it must be on sys.path, as `-m` puts it):
+       python -m devtools.devworker -m MODULE [args], e.g.
+       python -m devtools.devworker -m celery --app config worker --pool solo
+       python -m devtools.devworker -m config.beat
 DEVWORKER_WARM=pandas,numpy adds modules to the warm list (checked like the rest).
 """
 
@@ -30,10 +31,10 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
-import warmfork
-from warmfork import RELOAD
+from devtools import warmfork
+from devtools.warmfork import RELOAD
 
-PROJECT = Path(__file__).resolve().parent  # what the children watch: /app in the image
+PROJECT = Path(__file__).resolve().parent.parent  # what the children watch, the whole project: /app in the image
 
 # What a worker or beat imports before its first task or tick that imports cleanly before Django
 # is configured (docs/devserver.md says how such a list is made). Never the project's modules.
@@ -67,7 +68,7 @@ WARM = (
 
 
 def usage() -> NoReturn:
-    sys.exit("devworker: give the module to run, as python -m takes it: python devworker.py -m MODULE [args]")
+    sys.exit("devworker: give the module to run, as python -m takes it: python -m devtools.devworker -m MODULE [args]")
 
 
 def watch_then_reload(reloading: threading.Event, stopped: threading.Event) -> None:
@@ -128,8 +129,9 @@ def main(argv: list[str]) -> int:
     # The parent says it is stopping through this pipe before it signals the child: a child whose
     # program the SIGTERM ended must then exit, not wait for a change.
     stop_requested, say_stop = os.pipe()
-    return warmfork.fork_children(lambda: run_child(module, args, stop_requested), held, "devworker",
-                                  on_stop=lambda: os.write(say_stop, b"x"))  # fmt: skip
+    return warmfork.fork_children(
+        lambda: run_child(module, args, stop_requested), held, "devworker", on_stop=lambda: os.write(say_stop, b"x")
+    )
 
 
 if __name__ == "__main__":

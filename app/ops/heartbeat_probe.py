@@ -1,10 +1,10 @@
 """Exec probe for the Celery worker and beat: exit 0 while that process's heartbeat file is fresh.
 
-    python /app/heartbeat_probe.py worker|beat
+    python /app/ops/heartbeat_probe.py worker|beat
 
-Each process touches its file from the loop a hang would stop (config/heartbeat.py). Standard
-library only and outside the `config` package, so the probe never imports Django or Celery,
-never talks to the broker, and answers in a few milliseconds.
+Each process touches its file from the loop a hang would stop (ops/heartbeat.py). Standard
+library only (the `ops` package's __init__ imports nothing either), so the probe never imports
+Django or Celery, never talks to the broker, and answers in a few milliseconds.
 """
 
 import os

@@ -1,4 +1,4 @@
-"""Counts and times every request Django answers, by view, method and status (config/metrics.py).
+"""Counts and times every request Django answers, by view, method and status (ops/metrics.py).
 
 Placed after the health-check middleware, so the kubelet's probes are not counted: the counts are
 the traffic's. A view name, not the path, labels a request, so /api/jobs/<id> is one series.
@@ -6,7 +6,7 @@ the traffic's. A view name, not the path, labels a request, so /api/jobs/<id> is
 
 import time
 
-from config.metrics import REQUEST_SECONDS, REQUESTS
+from ops.metrics import REQUEST_SECONDS, REQUESTS
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 

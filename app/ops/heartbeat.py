@@ -1,4 +1,4 @@
-"""Heartbeat files for the exec probes of the worker and beat (`python /app/heartbeat_probe.py worker|beat`).
+"""Heartbeat files for the exec probes of the worker and beat (`python /app/ops/heartbeat_probe.py worker|beat`).
 
 Each process touches its file from the loop whose hang the probe must catch: the worker from its
 event loop's timer, beat on every pass of its scheduler loop. The probe only reads the file's age,
@@ -9,9 +9,9 @@ from pathlib import Path
 
 from celery import bootsteps
 from celery.beat import PersistentScheduler
-from heartbeat_probe import INTERVAL_SECONDS, heartbeat_file
 
-from config import task_metrics
+from ops import task_metrics
+from ops.heartbeat_probe import INTERVAL_SECONDS, heartbeat_file
 
 WORKER_FILE = heartbeat_file("worker")
 BEAT_FILE = heartbeat_file("beat")

@@ -40,8 +40,12 @@ class RequestIdMiddleware:
         try:
             response = self.get_response(request)
             response[HEADER] = current.get()
-            fields = {"method": request.method, "path": request.path, "status": response.status_code,
-                      "duration_ms": round((time.perf_counter() - started) * 1000, 1)}  # fmt: skip
+            fields = {
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            }
             if request.META.get("QUERY_STRING"):
                 fields["query"] = request.META["QUERY_STRING"]
             log.info("%s %s %s", request.method, request.path, response.status_code, extra=fields)
