@@ -2,13 +2,13 @@ import os
 
 import pytest
 
-from tests.support.harness import cluster, harness  # noqa: F401 - one session-wide harness for every folder
+from tests.support.cluster_session import cluster, cluster_session  # noqa: F401 - one test cluster for every folder
+from tests.support.loopback_stack import Stack
 from tests.support.scenarios import (  # noqa: F401 - one reliability table
     pytest_runtest_logreport,
     pytest_terminal_summary,
     record,
 )
-from tests.support.stack import Stack
 
 
 @pytest.fixture
@@ -26,16 +26,31 @@ def stack(tmp_path, request):
 # By path, since the controller that schedules sees test ids, not markers; collection checks that every test
 # with such a marker is on one of these paths.
 ONE_AT_A_TIME_MARKERS = {"docker", "cluster", "host_ports"}
-ONE_AT_A_TIME_PATHS = ("tests/bench/", "tests/cluster/", "tests/containers/", "tests/image/", "tests/quickstart/",
-                       "tests/services/", "tests/checks/test_args.py", "tests/devloop/test_doctor.py")  # fmt: skip
+ONE_AT_A_TIME_PATHS = (
+    "tests/bench/",
+    "tests/cluster/",
+    "tests/containers/",
+    "tests/image/",
+    "tests/quickstart/",
+    "tests/services/",
+    "tests/checks/test_args.py",
+    "tests/devloop/test_doctor.py",
+    "testcluster/tests/",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    stray = [item.nodeid for item in items if {mark.name for mark in item.iter_markers()} & ONE_AT_A_TIME_MARKERS
-             and not item.nodeid.startswith(ONE_AT_A_TIME_PATHS)]  # fmt: skip
+    stray = [
+        item.nodeid
+        for item in items
+        if {mark.name for mark in item.iter_markers()} & ONE_AT_A_TIME_MARKERS
+        and not item.nodeid.startswith(ONE_AT_A_TIME_PATHS)
+    ]
     if stray:
-        raise pytest.UsageError("tests that need the machine to themselves must be in a file of ONE_AT_A_TIME_PATHS "
-                                "(tests/conftest.py):\n  " + "\n  ".join(stray))  # fmt: skip
+        raise pytest.UsageError(
+            "tests that need the machine to themselves must be in a file of ONE_AT_A_TIME_PATHS "
+            "(tests/conftest.py):\n  " + "\n  ".join(stray)
+        )
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log):

@@ -63,6 +63,9 @@ def audit(c: Context) -> None:
     if failures:
         for line in failures:
             print(f"FAIL {line}", flush=True)
-        raise Exit(f"audit: {len(failures)} known vulnerabilit{'y' if len(failures) == 1 else 'ies'} in "
-                   f"{' and '.join(advisories.LOCKS)}", code=1)  # fmt: skip
+        raise Exit(
+            f"audit: {len(failures)} known vulnerabilit{'y' if len(failures) == 1 else 'ies'} in "
+            f"{' and '.join(advisories.LOCKS)}",
+            code=1,
+        )
     print(f"audit: no known vulnerability in {' and '.join(advisories.LOCKS)} ({len(notes)} accepted)")

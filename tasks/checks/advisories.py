@@ -54,8 +54,11 @@ def allowed(path: Path = ALLOW_FILE) -> list[Allowed]:
     for number, entry in enumerate(entries, 1):
         wrong = [key for key, kind in FIELDS.items() if not isinstance(entry.get(key), kind) or entry.get(key) == ""]
         if wrong or set(entry) - set(FIELDS):
-            raise Exit(f"audit: {name}: [[allow]] entry {number} needs exactly id, package, reason (strings) and "
-                       f"expires (a date, 2027-01-31), got {sorted(entry)}; fix it", code=2)  # fmt: skip
+            raise Exit(
+                f"audit: {name}: [[allow]] entry {number} needs exactly id, package, reason (strings) and "
+                f"expires (a date, 2027-01-31), got {sorted(entry)}; fix it",
+                code=2,
+            )
         parsed.append(Allowed(**entry))
     return parsed
 
@@ -65,9 +68,12 @@ def findings(report: dict) -> list[Finding]:
     skipped = [dep for dep in report.get("dependencies", []) if dep.get("skip_reason")]
     if skipped:
         first = skipped[0]["skip_reason"]
-        raise Exit(f"audit: pip-audit could not audit {len(skipped)} of {len(report['dependencies'])} pinned packages "
-                   f"({first}): its advisory source (PyPI's JSON API) is out of reach from here, so the audit "
-                   "fails rather than pass unaudited", code=1)  # fmt: skip
+        raise Exit(
+            f"audit: pip-audit could not audit {len(skipped)} of {len(report['dependencies'])} pinned packages "
+            f"({first}): its advisory source (PyPI's JSON API) is out of reach from here, so the audit "
+            "fails rather than pass unaudited",
+            code=1,
+        )
     return [
         Finding(dep["name"], dep["version"], v["id"], tuple(v.get("aliases", [])), tuple(v.get("fix_versions", [])))
         for dep in report.get("dependencies", [])
@@ -83,8 +89,10 @@ def verdict(found: list[Finding], accepted: list[Allowed], today: datetime.date)
         fix = f"fixed in {', '.join(finding.fixed_in)}" if finding.fixed_in else "no fixed release yet"
         what = f"{finding.package} {finding.version}: {finding.id} ({fix})"
         if match is None:
-            failures.append(f"{what}: upgrade it (invoke lock --upgrade {finding.package}) or accept it in "
-                            f"{ALLOW_FILE.relative_to(ROOT)} with a reason and an expiry date")  # fmt: skip
+            failures.append(
+                f"{what}: upgrade it (invoke lock --upgrade {finding.package}) or accept it in "
+                f"{ALLOW_FILE.relative_to(ROOT)} with a reason and an expiry date"
+            )
         elif match.expires < today:
             failures.append(f"{what}: accepted until {match.expires}, which has passed; upgrade or renew it")
         else:
@@ -102,6 +110,8 @@ def report(timeout: float = 600) -> dict:
         return json.loads(done.stdout)
     except ValueError:
         errors = [line for line in done.stderr.splitlines() if line.strip()]
-        raise Exit(f"audit: pip-audit failed without a report ({errors[-1] if errors else f'exit {done.returncode}'}):"
-                   " its advisory source may be out of reach; the audit fails rather than pass unaudited",
-                   code=1) from None  # fmt: skip
+        raise Exit(
+            f"audit: pip-audit failed without a report ({errors[-1] if errors else f'exit {done.returncode}'}):"
+            " its advisory source may be out of reach; the audit fails rather than pass unaudited",
+            code=1,
+        ) from None

@@ -14,12 +14,11 @@ from pathlib import Path, PurePosixPath
 
 from tasks.paths import ROOT
 
-EVERYTHING = ("app", "tests")  # pyproject.toml's testpaths
+EVERYTHING = ("app", "tests", "testcluster")  # pyproject.toml's testpaths
 # Files outside tasks/, tests/ and the apps, by prefix: the tests that read or run them.
 OTHER_HOMES: dict[str, tuple[str, ...]] = {
-    "app/devserver.py": ("tests/devloop", "tests/containers"),
-    "app/devworker.py": ("tests/devloop", "tests/containers"),
-    "app/warmfork.py": ("tests/devloop", "tests/containers"),
+    "app/devtools/": ("tests/devloop", "tests/containers"),
+    "testcluster/": ("testcluster/tests", "tests/cluster"),
     "k8s/": ("tests/k8s", "tests/promotion", "tests/cluster"),
     "Dockerfile": ("tests/image", "tests/containers"),
     ".dockerignore": ("tests/image", "tests/containers", "tests/devloop"),

@@ -59,6 +59,8 @@ def changed_paths(ref: str | None) -> list[str]:
     for choice in choices:
         print(f"changed {choice.changed}: {', '.join(choice.tests) or 'no test'} ({choice.why})", flush=True)
     paths = changed.selection(choices)
-    print(f"test --changed: {len(files)} file(s) changed since {base[:12]}; running {' '.join(paths) or 'nothing'}",
-          flush=True)  # fmt: skip
+    print(
+        f"test --changed: {len(files)} file(s) changed since {base[:12]}; running {' '.join(paths) or 'nothing'}",
+        flush=True,
+    )
     return paths

@@ -1,4 +1,4 @@
-"""`invoke cluster.*`: a throwaway Kubernetes cluster for the tests (kind, or the kube kit's binary cluster)."""
+"""`invoke cluster.*`: the test cluster, a throwaway Kubernetes cluster (kind, or binaries from the kube kit)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from tasks.cluster.progress import Progress
 
 @task(
     help={
-        "driver": "auto (kind if kind and a node image are at hand, else the kube kit's binary cluster), kit or kind",
+        "driver": "auto (kind if kind and a node image are at hand, else binaries: Kubernetes from the kube kit's "
+        "binaries), binaries or kind",
         "registry-port": "port of the local registry on 127.0.0.1 (default 5000, or SHIPYARD_REGISTRY_PORT)",
         "datastores": "also push the PostgreSQL/Redis images the dev overlay uses to the registry (the kube kit's "
-        "stand-ins, built; without the kit, Docker Hub's)",
+        "stand-ins, built; without the kube kit, Docker Hub's)",
     }
 )
 def up(c: Context, driver: str = "auto", registry_port: int = 0, datastores: bool = False) -> None:
@@ -38,7 +39,7 @@ def down(c: Context) -> None:
     if lifecycle.down(log=log):
         print(f"cluster down ({log.elapsed():.1f}s): no process, mount, rule or interface left behind", flush=True)
     else:
-        print("cluster down: no harness cluster here, nothing to do", flush=True)
+        print("cluster down: no test cluster here, nothing to do", flush=True)
 
 
 @task

@@ -1,4 +1,4 @@
-"""Talk to the harness cluster: is one running, and how to run kubectl, skaffold or tilt against it.
+"""Talk to the test cluster: is one running, and how to run kubectl, skaffold or tilt against it.
 
 `running()` gives the Cluster or None; `kubectl(cluster, "get", "nodes")` runs the project's kubectl
 with the cluster's own kubeconfig and context; `subprocess.run(["skaffold", "run"], env=env(cluster))`.
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tasks.cluster import layout as layouts
-from tasks.cluster import processes, state
+from tasks.cluster import providers, state
 from tasks.cluster.progress import ClusterError
 from tasks.paths import tool
 
@@ -23,7 +23,7 @@ class Cluster:
     kubeconfig: Path
     context: str
     registry: str  # host:port the host pushes to, e.g. 127.0.0.1:5000
-    kind: str  # "kit" (the binary cluster) or "kind"
+    kind: str  # "binaries" (from the kube kit's binaries) or "kind"
     run_dir: Path | None = None
 
 
@@ -32,7 +32,7 @@ def from_state(layout: layouts.Layout, recorded: state.State) -> Cluster:
 
 
 def running(layout: layouts.Layout | None = None) -> Cluster | None:
-    """The harness cluster if one runs: for the binary cluster, every daemon it recorded is alive."""
+    """The test cluster if one runs: on binaries, every daemon it recorded is alive."""
     layout = layout or layouts.current()
     recorded = state.load(layout)
     if recorded is None:
@@ -41,8 +41,8 @@ def running(layout: layouts.Layout | None = None) -> Cluster | None:
         from tasks.cluster import kind  # kind imports nothing of ours that imports this module
 
         return from_state(layout, recorded) if kind.exists() else None
-    daemons = processes.records(layout.pids)
-    if daemons and all(processes.alive(record) for record in daemons):
+    daemons, dead = providers.binaries().daemons(layout)
+    if daemons and not dead:
         return from_state(layout, recorded)
     return None
 
@@ -62,9 +62,14 @@ def kubectl(
 ) -> subprocess.CompletedProcess:
     """Run the project's kubectl against CLUSTER; with check, a failure raises ClusterError with its last line."""
     result = subprocess.run(
-        [*kubectl_argv(cluster), *args], input=input, capture_output=True, text=True, timeout=timeout, check=False,
+        [*kubectl_argv(cluster), *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
         env=layouts.bypass_proxy(dict(os.environ)),
-    )  # fmt: skip
+    )
     if check and result.returncode != 0:
         detail = (result.stderr.strip() or result.stdout.strip()).splitlines()
         raise ClusterError(f"kubectl {' '.join(args[:2])} failed: {detail[-1] if detail else 'no output'}")
@@ -72,7 +77,7 @@ def kubectl(
 
 
 def env(cluster: Cluster, base: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for skaffold, tilt, kubectl and crictl against CLUSTER: its kubeconfig, the kit's client tools
+    """Environment for skaffold, tilt, kubectl and crictl against CLUSTER: its kubeconfig, the kube kit's client tools
     and the project's kubectl first on PATH, and the registry as skaffold's default repo."""
     environ = layouts.bypass_proxy(dict(os.environ if base is None else base))
     layout = layouts.current()
@@ -91,6 +96,6 @@ def env(cluster: Cluster, base: dict[str, str] | None = None) -> dict[str, str]:
     )
     if cluster.run_dir is not None:
         environ["KUBECACHEDIR"] = str(cluster.run_dir / "kube-cache")  # not ~/.kube/cache
-    if cluster.kind == state.KIT and cluster.run_dir is not None:
+    if cluster.kind == state.BINARIES and cluster.run_dir is not None:
         environ["CRI_CONFIG_FILE"] = str(cluster.run_dir / "conf" / "crictl.yaml")
     return environ

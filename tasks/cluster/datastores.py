@@ -79,8 +79,13 @@ def ensure(cluster: Cluster, layout: Layout, log: Log, base_image: str = debian_
         log(f"building {ref} from {context} on {base_image} ({b.describe()})")
         log_file = logs / f"build-{name}.log"
         with log_file.open("w") as out:
-            built = subprocess.run([*b.argv, "--build-arg", f"BASE_IMAGE={base_image}", "-t", ref, str(context)],
-                                   stdout=out, stderr=subprocess.STDOUT, env=build_env(b), check=False)  # fmt: skip
+            built = subprocess.run(
+                [*b.argv, "--build-arg", f"BASE_IMAGE={base_image}", "-t", ref, str(context)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=build_env(b),
+                check=False,
+            )
             if built.returncode != 0:
                 raise ClusterError(f"docker build of the {name} stand-in failed: {_tail(log_file)} (log: {log_file})")
         client = b.argv[0] if b.argv[1] == "build" else "docker"

@@ -1,7 +1,7 @@
-"""Images pushed to the cluster's registry without `docker push`: the FROM-scratch ones the cluster itself
-needs (pause, CoreDNS, busybox, made from the kit's files), and images from the Docker engine sent with
-their layers as `docker save` writes them (uncompressed from the classic image store). Where the kit is
-absent (kind on a laptop or GitHub Actions), busybox comes from Docker Hub instead."""
+"""Images pushed to the test cluster's registry without `docker push`: FROM-scratch ones (busybox here;
+pause and CoreDNS in testcluster/system_images.py, made from the kube kit's files), and images from the
+Docker engine sent with their layers as `docker save` writes them (uncompressed from the classic image
+store). Where the kube kit is absent (kind on a laptop or GitHub Actions), busybox comes from Docker Hub."""
 
 from __future__ import annotations
 
@@ -17,8 +17,6 @@ from tasks.cluster import registry
 from tasks.cluster.layout import Layout
 from tasks.cluster.progress import ClusterError, Log
 
-PAUSE = ("pause", "3.9")
-COREDNS = ("coredns", "v1.13.2")
 BUSYBOX_TAG = "1.35"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 # Uncompressed layers: gzip costs seconds of CPU per 100 MB, for bytes that only cross the loopback.
@@ -135,8 +133,9 @@ def pull(ref: str, log: Log, hint: str = "") -> None:
         return
     log(f"docker pull {ref}")
     try:
-        pulled = subprocess.run(["docker", "pull", "--quiet", ref], capture_output=True, text=True, timeout=900,
-                                check=False)  # fmt: skip
+        pulled = subprocess.run(
+            ["docker", "pull", "--quiet", ref], capture_output=True, text=True, timeout=900, check=False
+        )
         detail = (pulled.stderr.strip() or pulled.stdout.strip()).splitlines()[-1:] or ["no output"]
         failed = pulled.returncode != 0
     except subprocess.TimeoutExpired:
@@ -169,8 +168,8 @@ def busybox(kit_dir: Path) -> Image:
 
 def ensure_busybox(layout: Layout, log: Log) -> None:
     """busybox:1.35 as REGISTRY/busybox and, for the docker.io mirror, REGISTRY/library/busybox (so manifests
-    may say plain `busybox:1.35`): Debian's static busybox from the kit's files, or Docker Hub's image where
-    the kit is absent. Whatever the registry holds already is left alone."""
+    may say plain `busybox:1.35`): Debian's static busybox from the kube kit's files, or Docker Hub's image
+    where the kube kit is absent. Whatever the registry holds already is left alone."""
     reg = layout.registry
     missing = [repo for repo in ("busybox", "library/busybox") if not registry.has(reg, repo, BUSYBOX_TAG)]
     if not missing:
@@ -185,18 +184,3 @@ def ensure_busybox(layout: Layout, log: Log) -> None:
     for repo in missing:
         push_from_docker(reg, repo, BUSYBOX_TAG, ref, "docker", layout.run_dir / "tmp")
     log(f"registry {reg}: {ref} from Docker Hub pushed as {', '.join(f'{repo}:{BUSYBOX_TAG}' for repo in missing)}")
-
-
-def push_system_images(layout: Layout, log: Log) -> None:
-    """pause (the sandbox image), coredns, and busybox (ensure_busybox)."""
-    reg, kit = layout.registry, layout.kit_dir
-    wanted = {
-        PAUSE: Image(files={"pause": (kit / "images" / "pause" / "pause", 0o755)},
-                     config={"Entrypoint": ["/pause"], "User": "65535:65535"}),
-        COREDNS: Image(files={"coredns": (layout.bin_dir / "coredns", 0o755)}, config={"Entrypoint": ["/coredns"]}),
-    }  # fmt: skip
-    for (repo, tag), image in wanted.items():
-        if not registry.has(reg, repo, tag):
-            push(reg, repo, tag, image)
-    ensure_busybox(layout, log)
-    log(f"registry {reg}: pause, coredns, busybox pushed")

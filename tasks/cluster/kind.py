@@ -2,7 +2,7 @@
 --name shipyard-test` with a local registry container, following kind's local-registry recipe
 (https://kind.sigs.k8s.io/docs/user/local-registry/): containerd reads /etc/containerd/certs.d, each node
 maps the registry's host address to the container, and the KEP-1755 ConfigMap advertises it. The registry
-gets busybox:1.35 as the binary cluster's has it (the tests' probe pods run it).
+gets busybox:1.35 as the binaries provider's has it (the tests' probe pods run it).
 
 kind brings the rest: CoreDNS, the default StorageClass `standard` (local-path, world-writable volumes),
 NetworkPolicy enforcement (kindnet, kind >= 0.24), PodSecurity admission.
@@ -45,8 +45,12 @@ def node_image() -> str | None:
     """SHIPYARD_KIND_IMAGE, else the newest kindest/node image already in Docker's store."""
     if os.environ.get("SHIPYARD_KIND_IMAGE"):
         return os.environ["SHIPYARD_KIND_IMAGE"]
-    listed = subprocess.run(["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "kindest/node"],
-                            capture_output=True, text=True, check=False)  # fmt: skip
+    listed = subprocess.run(
+        ["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "kindest/node"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     tags = [line for line in listed.stdout.split() if not line.endswith(":<none>")]
     return tags[0] if tags else None
 
@@ -63,30 +67,51 @@ def exists() -> bool:
 def _node_file(node: str, path: str, text: str) -> None:
     directory = path.rsplit("/", 1)[0]
     docker("exec", node, "mkdir", "-p", directory)
-    result = subprocess.run(["docker", "exec", "-i", node, "cp", "/dev/stdin", path], input=text, text=True,
-                            capture_output=True, check=False)  # fmt: skip
+    result = subprocess.run(
+        ["docker", "exec", "-i", node, "cp", "/dev/stdin", path],
+        input=text,
+        text=True,
+        capture_output=True,
+        check=False,
+    )
     if result.returncode != 0:
         raise ClusterError(f"writing {path} in kind node {node} failed: {result.stderr.strip()}")
 
 
 def _start_registry(layout: Layout) -> str:
     """The registry container on 127.0.0.1:PORT; returns its id."""
-    found = subprocess.run(["docker", "inspect", "-f", "{{.Id}} {{.State.Running}}", REGISTRY_CONTAINER],
-                           capture_output=True, text=True, check=False).stdout.split()  # fmt: skip
+    found = subprocess.run(
+        ["docker", "inspect", "-f", "{{.Id}} {{.State.Running}}", REGISTRY_CONTAINER],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
     if found:
         raise ClusterError(
-            f"a container named {REGISTRY_CONTAINER} exists that this harness did not record: remove it "
+            f"a container named {REGISTRY_CONTAINER} exists that `invoke cluster.up` did not record: remove it "
             f"(docker rm -f {REGISTRY_CONTAINER}) or run `invoke cluster.down`"
         )
-    return docker("run", "-d", "--restart=always", "--label", LABEL, "-p", f"{layout.registry}:5000",
-                  "--network", "bridge", "--name", REGISTRY_CONTAINER, REGISTRY_IMAGE).strip()  # fmt: skip
+    return docker(
+        "run",
+        "-d",
+        "--restart=always",
+        "--label",
+        LABEL,
+        "-p",
+        f"{layout.registry}:5000",
+        "--network",
+        "bridge",
+        "--name",
+        REGISTRY_CONTAINER,
+        REGISTRY_IMAGE,
+    ).strip()
 
 
 def start(layout: Layout, recorded: State, save: Callable[[State], None], log: Log) -> None:
     """Create the kind cluster and its registry; RECORDED is updated (and saved) as soon as each exists."""
     if exists():
         raise ClusterError(
-            f"a kind cluster named {NAME} exists that this harness did not create: delete it with "
+            f"a kind cluster named {NAME} exists that `invoke cluster.up` did not create: delete it with "
             f"`kind delete cluster --name {NAME}` first"
         )
     recorded.registry_container = _start_registry(layout)
@@ -94,8 +119,18 @@ def start(layout: Layout, recorded: State, save: Callable[[State], None], log: L
     log(f"registry container {REGISTRY_CONTAINER} on {layout.registry}")
     config = layout.run_dir / "kind.yaml"
     config.write_text(KIND_CONFIG)
-    argv = ["create", "cluster", "--name", NAME, "--config", str(config), "--kubeconfig", str(layout.kubeconfig),
-            "--wait", "180s"]  # fmt: skip
+    argv = [
+        "create",
+        "cluster",
+        "--name",
+        NAME,
+        "--config",
+        str(config),
+        "--kubeconfig",
+        str(layout.kubeconfig),
+        "--wait",
+        "180s",
+    ]
     image = node_image()
     if image:
         argv += ["--image", image]
@@ -113,7 +148,7 @@ def start(layout: Layout, recorded: State, save: Callable[[State], None], log: L
         # hosts.toml, containerd would try HTTPS).
         for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"{REGISTRY_CONTAINER}:5000"):
             _node_file(node, f"/etc/containerd/certs.d/{host}/hosts.toml", mirror)
-        # docker.io through the local registry first, as on the binary cluster: postgres:16.4-bookworm
+        # docker.io through the local registry first, as on binaries: postgres:16.4-bookworm
         # resolves to the pushed stand-in before Docker Hub is asked.
         _node_file(node, "/etc/containerd/certs.d/docker.io/hosts.toml", docker_hub)
     networks = json.loads(docker("inspect", "-f", "{{json .NetworkSettings.Networks}}", REGISTRY_CONTAINER))
@@ -140,15 +175,19 @@ def _wait_for_registry(address: str, timeout: float = 30) -> None:
 
 
 def stop(layout: Layout, recorded: State, log: Log) -> None:
-    """Delete the kind cluster and the registry container this harness recorded; nothing else."""
+    """Delete the kind cluster and the registry container `up` recorded; nothing else."""
     if exists():
         deleted = _kind("delete", "cluster", "--name", NAME, "--kubeconfig", str(layout.kubeconfig))
         if deleted.returncode != 0:
             raise ClusterError(f"kind delete cluster --name {NAME} failed: {deleted.stderr.strip()}")
         log(f"kind cluster {NAME} deleted")
     if recorded.registry_container:
-        labels = subprocess.run(["docker", "inspect", "-f", "{{json .Config.Labels}}", recorded.registry_container],
-                                capture_output=True, text=True, check=False).stdout  # fmt: skip
+        labels = subprocess.run(
+            ["docker", "inspect", "-f", "{{json .Config.Labels}}", recorded.registry_container],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
         if LABEL.split("=")[0] in labels:
             docker_quiet("rm", "-f", recorded.registry_container)
             log(f"registry container {REGISTRY_CONTAINER} removed")

@@ -1,8 +1,9 @@
-"""Where the harness cluster keeps its files, and the names, addresses and ports it uses.
+"""Where the test cluster keeps its files, its name and its registry port.
 
 Everything a cluster writes lives under one run directory (SHIPYARD_CLUSTER_DIR); only the
 binaries unpacked from the kube kit go to a cache (SHIPYARD_CLUSTER_CACHE) that `down` keeps.
-Names and addresses are fixed: one harness cluster per machine.
+The name is fixed: one test cluster per machine. The binaries provider's own addresses and ports
+are in testcluster/layout.py.
 """
 
 from __future__ import annotations
@@ -15,31 +16,12 @@ from tasks.cluster.progress import ClusterError
 from tasks.paths import ROOT
 
 NAME = "shipyard-test"  # kubeconfig context and cluster, kind cluster, CNI network, node name
-BRIDGE = "shipyard0"  # Linux interface names are at most 15 characters
-NODE_IP = "10.244.0.1"  # gateway address of the bridge: apiserver and kubelet bind here
-POD_SUBNET = "10.244.0.0/24"
-SVC_CIDR = "10.96.0.0/16"
-DNS_IP = "10.96.0.10"
-ETCD_PORT = 23790
-ETCD_PEER_PORT = 23800
-API_PORT = 16443
-RT_TABLE = 1044  # policy-routing table (and rule priority) that keeps pod traffic on this host
-# kubelet healthz, kube-proxy metrics and health, kubelet API, controller-manager, scheduler
-FIXED_PORTS = (10248, 10249, 10250, 10256, 10257, 10259)
 DEFAULT_REGISTRY_PORT = 5000
-# The kit's binaries: the control plane and node daemons, and the client tools env() puts on PATH.
-DAEMON_BINARIES = (
-    "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "coredns", "kube-router",
-)  # fmt: skip
-CLIENT_BINARIES = ("crictl", "skaffold", "tilt")
-# Host paths kubelet 1.26 and libcni hard-code; `down` removes them if `up` created them, else only new entries.
-HOST_PATHS = ("/var/log/pods", "/var/log/containers", "/var/lib/cni", "/run/netns")
-
 DEFAULT_RUN_DIR = "/var/tmp/shipyard-cluster"
 
 
 def default_cache_dir() -> Path:
-    """/var/cache for root (the binary cluster needs root); a user's own cache for kind without root."""
+    """/var/cache for root (the binaries provider needs root); a user's own cache for kind without root."""
     if os.geteuid() == 0:
         return Path("/var/cache/shipyard-cluster")
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "shipyard" / "cluster"
@@ -57,10 +39,6 @@ class Layout:
         return f"127.0.0.1:{self.registry_port}"
 
     @property
-    def api_url(self) -> str:
-        return f"https://{NODE_IP}:{API_PORT}"
-
-    @property
     def kubeconfig(self) -> Path:
         """The kubeconfig users and tests get: context NAME, never merged into ~/.kube/config."""
         return self.run_dir / "kubeconfig"
@@ -71,7 +49,7 @@ class Layout:
 
     @property
     def marker(self) -> Path:
-        """Proves a directory is a harness run dir before `down` deletes it."""
+        """Proves a directory is a test cluster's run dir before `down` deletes it."""
         return self.run_dir / ".shipyard-cluster"
 
     @property
@@ -122,7 +100,9 @@ class Layout:
 
 def bypass_proxy(environ: dict[str, str]) -> dict[str, str]:
     """ENVIRON with the cluster's addresses in NO_PROXY: kubectl, skaffold and tilt talk to it directly."""
-    local = [NODE_IP, "127.0.0.1", "localhost"]
+    from tasks.cluster import providers  # the binaries provider's node address; kind's are on loopback
+
+    local = [providers.addresses().NODE_IP, "127.0.0.1", "localhost"]
     for name in ("NO_PROXY", "no_proxy"):
         present = [h for h in environ.get(name, "").split(",") if h]
         environ[name] = ",".join(present + [h for h in local if h not in present])
@@ -158,6 +138,7 @@ def validate(layout: Layout) -> None:
                 raise ClusterError(f"{what}={path} must be outside {name} ({inside})")
     if layout.run_dir == layout.cache_dir or layout.run_dir in layout.cache_dir.parents:
         raise ClusterError("SHIPYARD_CLUSTER_CACHE must not be inside SHIPYARD_CLUSTER_DIR (`down` deletes that)")
-    taken = {ETCD_PORT, ETCD_PEER_PORT, API_PORT, *FIXED_PORTS}
-    if layout.registry_port in taken:
+    from tasks.cluster import providers
+
+    if layout.registry_port in providers.addresses().RESERVED_PORTS:
         raise ClusterError(f"registry port {layout.registry_port} is one the cluster itself uses: pick another")

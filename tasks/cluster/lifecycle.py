@@ -1,4 +1,5 @@
-"""Bring the harness cluster up, take it down, say how it is: the logic behind `invoke cluster.*`.
+"""Bring the test cluster up, take it down, say how it is: the logic behind `invoke cluster.*`, over its
+two providers, kind (kind.py) and binaries (testcluster/, reached through providers.py).
 
 One cluster at a time, under a lock. `up` records the run dir's state before it starts anything, so
 `down` can always clean up; a failing `up` stops everything it started before it reports.
@@ -13,25 +14,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from tasks.cluster import (
-    client,
-    datastores,
-    host_paths,
-    kind,
-    kit,
-    kit_teardown,
-    network,
-    prerequisites,
-    processes,
-    registry,
-    state,
-)
+from tasks.cluster import client, datastores, kind, providers, registry, state
 from tasks.cluster.client import Cluster
 from tasks.cluster.layout import NAME, Layout, current
 from tasks.cluster.progress import ClusterError, Log
 from tasks.image.docker_engine import buildkit_client_not_on_path
 
-DRIVERS = ("auto", "kit", "kind")
+DRIVERS = ("auto", state.BINARIES, state.KIND)
 RUNNING, NONE, STOPPED, BROKEN = "running", "none", "stopped", "broken"
 
 
@@ -59,20 +48,20 @@ def condition(layout: Layout) -> tuple[str, state.State | None, list[str]]:
         return NONE, None, []
     if recorded.kind == state.KIND:
         return (RUNNING if kind.exists() else STOPPED), recorded, []
-    daemons = processes.records(layout.pids)
-    dead = [record.name for record in daemons if not processes.alive(record)]
+    daemons, dead = providers.binaries().daemons(layout)
     if daemons and not dead:
         return RUNNING, recorded, []
     return (BROKEN if len(dead) < len(daemons) else STOPPED), recorded, dead
 
 
 def choose(layout: Layout, driver: str) -> str:
-    """kind where kind, Docker and a kind node image are at hand (or the kit is not); else the binary cluster."""
+    """kind where kind, Docker and a kind node image are at hand (or the kube kit is not); else binaries."""
     if driver not in DRIVERS:
         raise ClusterError(f"unknown --driver {driver!r}: use {', '.join(DRIVERS)}")
-    kit_here = prerequisites.kit_present(layout)
-    if driver == "kit" or (driver == "auto" and kit_here and not (kind.installed() and kind.node_image())):
-        return state.KIT
+    if driver == state.BINARIES:
+        return state.BINARIES
+    if driver == "auto" and providers.binaries().present(layout) and not (kind.installed() and kind.node_image()):
+        return state.BINARIES
     if kind.installed():
         return state.KIND
     if driver == "kind":
@@ -98,22 +87,15 @@ def preflight(driver: str = "auto", registry_port: int | None = None) -> str:
 
 def _partly_running(layout: Layout, dead: list[str]) -> str:
     return (
-        f"the harness cluster in {layout.run_dir} is only partly running ({', '.join(dead)} stopped): "
+        f"the test cluster in {layout.run_dir} is only partly running ({', '.join(dead)} stopped): "
         "run `invoke cluster.down`, then up again"
     )
 
 
 def _preflight(layout: Layout, which: str, leftovers_are_ours: bool = False) -> None:
-    if which == state.KIT:
-        prerequisites.check_root()
-        prerequisites.check_packages()
-        prerequisites.check_kit(layout)
-        prerequisites.kubectl()
-        prerequisites.br_netfilter()
-        clash = None if leftovers_are_ours else network.clash(layout)
-        if clash:
-            raise ClusterError(clash)
-    elif network.listener(layout.registry_port) is not None:
+    if which == state.BINARIES:
+        providers.binaries().preflight(layout, leftovers_are_ours)
+    elif registry.listener(layout.registry_port) is not None:
         raise ClusterError(f"registry port {layout.registry_port} is in use: set SHIPYARD_REGISTRY_PORT to a free one")
 
 
@@ -134,14 +116,14 @@ class Outcome:
 
 
 def up(driver: str = "auto", registry_port: int | None = None, with_datastores: bool = False, *, log: Log) -> Outcome:
-    """Start the harness cluster unless it runs; with_datastores also pushes the PostgreSQL/Redis stand-ins."""
+    """Start the test cluster unless it runs; with_datastores also pushes the PostgreSQL/Redis stand-ins."""
     layout = current(registry_port)
     with locked(layout):
         status, recorded, dead = condition(layout)
         if status == BROKEN:
             raise ClusterError(_partly_running(layout, dead))
         if status == STOPPED:
-            log(f"removing the leftovers of a stopped harness cluster in {layout.run_dir}")
+            log(f"removing the leftovers of a stopped test cluster in {layout.run_dir}")
             _teardown(layout, recorded, log)
         if status == RUNNING:
             outcome = Outcome(client.from_state(layout, recorded), started=False)
@@ -154,7 +136,9 @@ def up(driver: str = "auto", registry_port: int | None = None, with_datastores: 
 
 def _start(layout: Layout, driver: str, log: Log) -> Cluster:
     if not state.is_ours(layout.run_dir):
-        raise ClusterError(f"{layout.run_dir} exists and is not a harness run dir: set SHIPYARD_CLUSTER_DIR elsewhere")
+        raise ClusterError(
+            f"{layout.run_dir} exists and is not a test cluster's run dir: set SHIPYARD_CLUSTER_DIR elsewhere"
+        )
     which = choose(layout, driver)
     _preflight(layout, which)
     started_at = time.time()
@@ -162,16 +146,21 @@ def _start(layout: Layout, driver: str, log: Log) -> Cluster:
     if layout.logs.is_dir():  # a failed start's logs: kept beside the new ones until `down`
         shutil.rmtree(layout.run_dir / "logs.previous", ignore_errors=True)
         layout.logs.rename(layout.run_dir / "logs.previous")
-    if which == state.KIT:
-        created += host_paths.absent()
+    if which == state.BINARIES:
+        created += providers.binaries().absent_host_paths()
     recorded = state.State(
-        kind=which, context=NAME, kubeconfig=str(layout.kubeconfig), registry=layout.registry,
-        started_at=started_at, created_paths=created, kit_dir=str(layout.kit_dir),
-    )  # fmt: skip
+        kind=which,
+        context=NAME,
+        kubeconfig=str(layout.kubeconfig),
+        registry=layout.registry,
+        started_at=started_at,
+        created_paths=created,
+        kit_dir=str(layout.kit_dir),
+    )
     state.save(layout, recorded)  # before anything starts: `down` can always clean up
     try:
-        if which == state.KIT:
-            kit.start(layout, log)
+        if which == state.BINARIES:
+            providers.binaries().run(layout, log)
         else:
             kind.start(layout, recorded, lambda s: state.save(layout, s), log)
         _link_build_client(layout)
@@ -188,12 +177,13 @@ def _start(layout: Layout, driver: str, log: Log) -> Cluster:
 
 
 def _teardown(layout: Layout, recorded: state.State | None, log: Log, keep_logs: bool = False) -> None:
+    parents = recorded.created_paths if recorded else []
     if recorded is not None and recorded.kind == state.KIND:
         kind.stop(layout, recorded, log)
     else:
-        prerequisites.check_root()
-        kit_teardown.stop(layout, recorded, log)
-    parents = [p for p in (recorded.created_paths if recorded else []) if p not in host_paths.ALL]
+        binaries = providers.binaries()
+        binaries.stop(layout, recorded, log)
+        parents = [p for p in parents if p not in binaries.HOST_PATHS]  # the provider removed those itself
     if keep_logs and layout.logs.is_dir():
         for entry in layout.run_dir.iterdir():
             if entry in (layout.logs, layout.marker):
@@ -203,21 +193,23 @@ def _teardown(layout: Layout, recorded: state.State | None, log: Log, keep_logs:
             else:
                 entry.unlink()
     else:
-        kit_teardown.remove_run_dir(layout, parents)
+        state.remove_run_dir(layout, parents)
 
 
 def down(*, log: Log) -> bool:
-    """Stop the harness cluster and remove every trace of it; False when there was nothing to do."""
+    """Stop the test cluster and remove every trace of it; False when there was nothing to do."""
     layout = current()
     with locked(layout):
         if not state.is_ours(layout.run_dir):
-            raise ClusterError(f"{layout.run_dir} is not a harness run dir (no .shipyard-cluster marker): left alone")
+            raise ClusterError(
+                f"{layout.run_dir} is not a test cluster's run dir (no .shipyard-cluster marker): left alone"
+            )
         recorded = state.load(layout)
-        if recorded is None and not layout.run_dir.exists() and not network.bridge_exists():
+        if recorded is None and not layout.run_dir.exists() and not providers.binaries().bridge_exists():
             return False
         _teardown(layout, recorded, log)
-        if recorded is None or recorded.kind == state.KIT:
-            remaining = kit_teardown.leftovers(layout)
+        if recorded is None or recorded.kind == state.BINARIES:
+            remaining = providers.binaries().leftovers(layout)
             if layout.run_dir.exists():
                 remaining.append(f"directory {layout.run_dir}")
             if remaining:
@@ -234,11 +226,15 @@ class Report:
 
 def _node_lines(cluster: Cluster) -> list[str]:
     result = client.kubectl(
-        cluster, "get", "nodes", "-o",
-        "jsonpath={range .items[*]}{.metadata.name} {.status.conditions[?(@.type==\"Ready\")].status} "
-        "{.status.nodeInfo.kubeletVersion}{\"\\n\"}{end}",
-        timeout=20, check=False,
-    )  # fmt: skip
+        cluster,
+        "get",
+        "nodes",
+        "-o",
+        'jsonpath={range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status} '
+        '{.status.nodeInfo.kubeletVersion}{"\\n"}{end}',
+        timeout=20,
+        check=False,
+    )
     if result.returncode != 0:
         return [f"nodes:      API not answering ({(result.stderr.strip().splitlines() or ['?'])[-1]})"]
     lines = []
@@ -253,12 +249,12 @@ def report() -> Report:
     layout = current()
     status, recorded, dead = condition(layout)
     if status == NONE:
-        return Report(NONE, [f"no harness cluster runs (run dir {layout.run_dir}): start one with `invoke cluster.up`"])
+        return Report(NONE, [f"no test cluster runs (run dir {layout.run_dir}): start one with `invoke cluster.up`"])
     if status != RUNNING:
         why = f" ({', '.join(dead)} stopped)" if dead else ""
-        return Report(status, [f"the harness cluster in {layout.run_dir} is {status}{why}: run `invoke cluster.down`"])
+        return Report(status, [f"the test cluster in {layout.run_dir} is {status}{why}: run `invoke cluster.down`"])
     cluster = client.from_state(layout, recorded)
-    flavour = "kit (the kube kit's binary cluster)" if cluster.kind == state.KIT else "kind"
+    flavour = "binaries (Kubernetes from the kube kit's binaries)" if cluster.kind == state.BINARIES else "kind"
     registry_ok = "answering" if registry.answers(cluster.registry) else "NOT answering"
     lines = [
         f"cluster:    running, {flavour}, up since {time.strftime('%H:%M:%S', time.localtime(recorded.started_at))}",

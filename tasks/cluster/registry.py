@@ -1,15 +1,17 @@
-"""The cluster's local image registry: Debian's docker-registry (distribution 2.8), plain HTTP on loopback.
-Its config, and the few calls of the registry API the harness makes (is it up, has it an image, push)."""
+"""The test cluster's local image registry, plain HTTP on loopback (kind's registry container, or Debian's
+docker-registry on binaries): the few calls of its API `invoke cluster.*` makes (is it up, has it an image,
+push), and who holds a port."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
+import subprocess
 import urllib.error
 import urllib.request
 from typing import BinaryIO
 
-from tasks.cluster.layout import Layout
 from tasks.cluster.progress import ClusterError
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -17,16 +19,6 @@ DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 ACCEPT = f"{OCI_MANIFEST}, {DOCKER_MANIFEST}"
 # Straight to the loopback registry, whatever HTTP(S)_PROXY says.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def config_text(layout: Layout) -> str:
-    """docker-registry's config: data in the run dir (so `down` empties it), deletes allowed."""
-    return (
-        "version: 0.1\n"
-        "log: {level: info, fields: {service: registry}}\n"
-        f"storage:\n  filesystem: {{rootdirectory: {layout.run_dir / 'registry'}}}\n  delete: {{enabled: true}}\n"
-        f"http:\n  addr: {layout.registry}\n  headers: {{X-Content-Type-Options: [nosniff]}}\n"
-    )
 
 
 def _request(method: str, url: str, data=None, headers: dict[str, str] | None = None):
@@ -94,3 +86,13 @@ def put_manifest(registry: str, repo: str, tag: str, manifest: dict) -> None:
     except urllib.error.HTTPError as error:
         detail = error.read()[:200].decode(errors="replace")
         raise ClusterError(f"pushing {registry}/{repo}:{tag} failed: HTTP {error.code} {detail}") from None
+
+
+def listener(port: int) -> str | None:
+    """Who listens on TCP PORT (any address), as ss names it; None when nobody does."""
+    result = subprocess.run(["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True, check=False)
+    line = result.stdout.strip()
+    if not line:
+        return None
+    found = re.search(r'"([^"]+)",pid=(\d+)', line)
+    return f"{found[1]} (pid {found[2]})" if found else "another process"

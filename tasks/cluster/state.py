@@ -3,21 +3,24 @@ and which host paths `up` created (so `down` removes exactly those)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tasks.cluster.layout import Layout
 from tasks.cluster.progress import ClusterError
 
-KIT = "kit"  # the binary cluster from the kube kit
+BINARIES = "binaries"  # the test cluster from the kube kit's binaries (testcluster/)
 KIND = "kind"  # a kind cluster in Docker
+OLD_NAMES = {"kit": BINARIES}  # what run dirs recorded before the provider was called binaries
 
 
 @dataclass
 class State:
-    kind: str  # KIT or KIND
+    kind: str  # BINARIES or KIND
     context: str
     kubeconfig: str
     registry: str
@@ -35,6 +38,7 @@ def load(layout: Layout) -> State | None:
         return None
     except (OSError, ValueError) as error:
         raise ClusterError(f"cannot read {layout.state_file} ({error}): run `invoke cluster.down`") from None
+    data["kind"] = OLD_NAMES.get(data.get("kind"), data.get("kind"))
     return State(**data)
 
 
@@ -56,5 +60,13 @@ def claim_run_dir(layout: Layout) -> list[str]:
 
 
 def is_ours(path: Path) -> bool:
-    """A run dir this harness made (has its marker), or nothing at all there."""
+    """A run dir `invoke cluster.up` made (has its marker), or nothing at all there."""
     return not path.exists() or (path / ".shipyard-cluster").exists()
+
+
+def remove_run_dir(layout: Layout, created_parents: list[str]) -> None:
+    """Delete the run dir, then the parents `up` created for it, each only if empty."""
+    shutil.rmtree(layout.run_dir, ignore_errors=True)
+    for parent in sorted(created_parents, key=len, reverse=True):
+        with contextlib.suppress(OSError):  # only if empty: something else may have moved in since
+            Path(parent).rmdir()

@@ -49,8 +49,11 @@ def invoke_here(*args: str, env: dict[str, str] | None = None) -> subprocess.Com
     out, err, code = io.StringIO(), io.StringIO(), 0
     program = Program(name="Invoke", binary="inv[oke]", binary_names=["invoke", "inv"], version=invoke_version)
     cwd = os.getcwd()
-    with environment(dict(os.environ) if env is None else env), contextlib.redirect_stdout(out), \
-            contextlib.redirect_stderr(err):  # fmt: skip
+    with (
+        environment(dict(os.environ) if env is None else env),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
         try:
             os.chdir(ROOT)
             program.run(["invoke", *args])

@@ -27,8 +27,11 @@ def test_quoted_words_stay_whole():
 def test_bin_test_passes_a_quoted_marker_expression_through(tmp_path):
     result = subprocess.run(
         ["./bin/test", "-m", "not docker and not slow", "--collect-only", "-q", SAMPLE],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     collected = [line for line in result.stdout.splitlines() if line.startswith(SAMPLE + "::")]
     assert f"{SAMPLE}::test_quoted_words_stay_whole" in collected

@@ -29,12 +29,15 @@ def test_an_unaccepted_vulnerability_fails_naming_the_package_the_fix_and_how_to
 
 @pytest.mark.parametrize("id_", ["GHSA-aaaa-bbbb-cccc", "CVE-2026-1234"], ids=["by id", "by alias"])
 def test_an_accepted_vulnerability_passes_until_its_date_and_fails_after(id_):
-    assert verdict([DJANGO], [accept(id_, TODAY)], TODAY) == ([], [
-        "django 5.2.19: GHSA-aaaa-bbbb-cccc (fixed in 5.2.20): accepted until 2026-12-06: the admin is off"
-    ])  # fmt: skip
+    assert verdict([DJANGO], [accept(id_, TODAY)], TODAY) == (
+        [],
+        ["django 5.2.19: GHSA-aaaa-bbbb-cccc (fixed in 5.2.20): accepted until 2026-12-06: the admin is off"],
+    )
     failures, _ = verdict([DJANGO], [accept(id_, TODAY - datetime.timedelta(days=1))], TODAY)
-    assert failures == ["django 5.2.19: GHSA-aaaa-bbbb-cccc (fixed in 5.2.20): accepted until 2026-12-05, which has "
-                        "passed; upgrade or renew it"]  # fmt: skip
+    assert failures == [
+        "django 5.2.19: GHSA-aaaa-bbbb-cccc (fixed in 5.2.20): accepted until 2026-12-05, which has "
+        "passed; upgrade or renew it"
+    ]
 
 
 def test_an_acceptance_for_another_package_does_not_cover_this_one():
@@ -43,11 +46,16 @@ def test_an_acceptance_for_another_package_does_not_cover_this_one():
 
 
 def test_the_report_is_read_and_a_package_left_unaudited_fails_in_one_line():
-    report = {"dependencies": [
-        {"name": "django", "version": "5.2.19", "vulns": [{"id": "GHSA-aaaa-bbbb-cccc", "aliases": ["CVE-2026-1234"],
-                                                           "fix_versions": ["5.2.20"]}]},
-        {"name": "celery", "version": "5.7.0", "vulns": []},
-    ]}  # fmt: skip
+    report = {
+        "dependencies": [
+            {
+                "name": "django",
+                "version": "5.2.19",
+                "vulns": [{"id": "GHSA-aaaa-bbbb-cccc", "aliases": ["CVE-2026-1234"], "fix_versions": ["5.2.20"]}],
+            },
+            {"name": "celery", "version": "5.7.0", "vulns": []},
+        ]
+    }
     assert findings(report) == [DJANGO]
     report["dependencies"].append({"name": "kombu", "skip_reason": "Dependency not found on PyPI: kombu (5.7.0)"})
     with pytest.raises(Exit) as unaudited:
@@ -85,8 +93,14 @@ def test_the_projects_allow_file_is_well_formed():
 def test_invoke_audit_fails_in_one_line_when_the_advisory_source_is_out_of_reach():
     # A proxy on a closed loopback port: every request pip-audit makes fails, and nothing leaves the machine.
     closed = {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9", "NO_PROXY": ""}
-    done = subprocess.run([sys.executable, "-m", "invoke", "audit"], cwd=ROOT, env={**os.environ, **closed},
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "invoke", "audit"],
+        cwd=ROOT,
+        env={**os.environ, **closed},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("audit: pip-audit failed without a report ("), done.stderr

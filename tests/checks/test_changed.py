@@ -18,16 +18,16 @@ from tests.checks.cli import invoke_here
         ("tasks/db/loop_database.py", ("tests/db",)),
         ("tests/cluster/day.py", ("tests/cluster",)),
         ("app/analysis/api.py", ("app/analysis/tests",)),
-        ("app/devworker.py", ("tests/devloop", "tests/containers")),
+        ("app/devtools/devworker.py", ("tests/devloop", "tests/containers")),
         ("k8s/base/web/deployment.yaml", ("tests/k8s", "tests/promotion", "tests/cluster")),
         ("docs/troubleshooting.md", ("tests/checks",)),
         ("Tiltfile", ("tests/devloop", "tests/cluster")),
         # Could affect any test: the whole suite.
-        ("app/config/settings.py", ("app", "tests")),
-        ("tests/support/stack.py", ("app", "tests")),
-        ("tests/conftest.py", ("app", "tests")),
-        ("pyproject.toml", ("app", "tests")),
-        ("tasks/paths.py", ("app", "tests")),
+        ("app/config/settings.py", ("app", "tests", "testcluster")),
+        ("tests/support/loopback_stack.py", ("app", "tests", "testcluster")),
+        ("tests/conftest.py", ("app", "tests", "testcluster")),
+        ("pyproject.toml", ("app", "tests", "testcluster")),
+        ("tasks/paths.py", ("app", "tests", "testcluster")),
     ],
 )
 def test_each_changed_file_chooses_its_tests(path, tests):
@@ -39,14 +39,17 @@ def test_a_deleted_test_file_chooses_nothing():
 
 
 def test_the_selection_names_each_folder_once_and_nothing_inside_a_chosen_folder():
-    choices = [changed.choose(p) for p in ("tasks/db/snapshots.py", "tests/db/test_refusals.py", "docs/a.md",
-                                           "tests/checks/test_docs.py")]  # fmt: skip
+    choices = [
+        changed.choose(p)
+        for p in ("tasks/db/snapshots.py", "tests/db/test_refusals.py", "docs/a.md", "tests/checks/test_docs.py")
+    ]
     assert changed.selection(choices) == ["tests/checks", "tests/db"]
 
 
 def git(root, *args):
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=root, check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=root, check=True, capture_output=True
+    )
 
 
 def test_changed_files_are_committed_staged_unstaged_untracked_and_deleted_since_the_merge_base(tmp_path):
@@ -67,8 +70,12 @@ def test_changed_files_are_committed_staged_unstaged_untracked_and_deleted_since
     (tmp_path / "tests/test_new.py").write_text("untracked\n")
     base = changed.base_of(None, tmp_path)
     assert changed.changed_files(base, tmp_path) == [
-        "tasks/db/a.py", "tasks/db/b.py", "tasks/k8s/c.py", "tasks/k8s/d.py", "tests/test_new.py"
-    ]  # fmt: skip
+        "tasks/db/a.py",
+        "tasks/db/b.py",
+        "tasks/k8s/c.py",
+        "tasks/k8s/d.py",
+        "tests/test_new.py",
+    ]
     # Since a REF given, only what changed after it.
     git(tmp_path, "commit", "-qam", "more")
     assert changed.changed_files("HEAD", tmp_path) == ["tests/test_new.py"]

@@ -151,8 +151,12 @@ def unquoted(doc: Path) -> list[str]:
             wrong.append(f"cite the section of docs/benchmarks.md that has the figures: {where}")
             continue
         table = [x for anchor in cited for x in figures(bench.get(anchor, ""))]
-        wrong += [f"{number} {unit} is not in {', '.join(cited)}: {where}" for low, high, unit in quantities
-                  for number in filter(None, (low, high)) if not measured(number, unit, table)]  # fmt: skip
+        wrong += [
+            f"{number} {unit} is not in {', '.join(cited)}: {where}"
+            for low, high, unit in quantities
+            for number in filter(None, (low, high))
+            if not measured(number, unit, table)
+        ]
     return wrong
 
 

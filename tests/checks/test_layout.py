@@ -13,8 +13,18 @@ PACKAGES = sorted(p.parent.name for p in TASKS.glob("*/__init__.py"))
 
 def test_every_concern_has_a_test_folder_of_the_same_name():
     assert PACKAGES == [
-        "bench", "checks", "cluster", "containers", "db", "deps", "devloop", "image", "k8s", "promotion", "services",
-    ]  # fmt: skip
+        "bench",
+        "checks",
+        "cluster",
+        "containers",
+        "db",
+        "deps",
+        "devloop",
+        "image",
+        "k8s",
+        "promotion",
+        "services",
+    ]
     assert [name for name in PACKAGES if not (ROOT / "tests" / name).is_dir()] == []
 
 

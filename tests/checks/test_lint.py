@@ -21,8 +21,12 @@ def test_lint_passes():
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert [line.split(" (")[0] for line in lines[:-1]] == [
-        "ok   ruff check", "ok   ruff format", "ok   hadolint", "ok   actionlint", "ok   checkov",
-    ]  # fmt: skip
+        "ok   ruff check",
+        "ok   ruff format",
+        "ok   hadolint",
+        "ok   actionlint",
+        "ok   checkov",
+    ]
     assert lines[-1] == "lint: all 5 checks passed"
 
 

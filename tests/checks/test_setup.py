@@ -31,8 +31,9 @@ def checkout(tmp_path: Path) -> Path:
 def test_without_root_missing_packages_are_one_line_with_the_exact_command(checkout):
     # /usr/sbin off PATH: dockerd and debootstrap are "missing" for nobody, as on a machine without them.
     as_nobody = ["runuser", "-u", "nobody", "--", "env", "PATH=/usr/bin:/bin", "HOME=/nonexistent"]
-    result = subprocess.run([*as_nobody, "bash", "bin/setup", "--loop"], cwd=checkout, capture_output=True, text=True,
-                            timeout=60)  # fmt: skip
+    result = subprocess.run(
+        [*as_nobody, "bash", "bin/setup", "--loop"], cwd=checkout, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     (line,) = result.stderr.splitlines()
     assert line.startswith("setup: missing Debian packages "), line

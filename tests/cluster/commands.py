@@ -1,25 +1,12 @@
-"""Run `invoke cluster.*` as a developer types it, and small kubectl helpers for the cluster tests."""
+"""Small kubectl helpers for the cluster tests (`invoke cluster.*` itself: tests/support/cluster_commands.py)."""
 
 from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import uuid
 
 from tasks.cluster.client import Cluster, kubectl
-from tasks.paths import ROOT
-
-
-def cluster_task(name: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    """`invoke cluster.NAME ARGS` from the repository root."""
-    return subprocess.run(
-        [sys.executable, "-m", "invoke", f"cluster.{name}", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def apply(cluster: Cluster, *objects: dict) -> None:
@@ -50,23 +37,37 @@ def busybox(cluster: Cluster, name: str, ns: str, command: list[str], **extra: o
         "metadata": {"name": name, "namespace": ns, "labels": extra.pop("labels", {"app": name})},
         "spec": {
             "terminationGracePeriodSeconds": 0,
-            "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001,
-                                "seccompProfile": {"type": "RuntimeDefault"}},
-            "containers": [{
-                "name": "main",
-                "image": f"{cluster.registry}/busybox:1.35",
-                "command": command,
-                "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
-                **extra,
-            }],
+            "securityContext": {
+                "runAsNonRoot": True,
+                "runAsUser": 10001,
+                "runAsGroup": 10001,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+            "containers": [
+                {
+                    "name": "main",
+                    "image": f"{cluster.registry}/busybox:1.35",
+                    "command": command,
+                    "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+                    **extra,
+                }
+            ],
         },
-    }  # fmt: skip
+    }
     return pod
 
 
 def wait_ready(cluster: Cluster, ns: str, *pods: str, timeout: int = 90) -> None:
-    kubectl(cluster, "-n", ns, "wait", "--for=condition=Ready", *[f"pod/{p}" for p in pods], f"--timeout={timeout}s",
-            timeout=timeout + 30)  # fmt: skip
+    kubectl(
+        cluster,
+        "-n",
+        ns,
+        "wait",
+        "--for=condition=Ready",
+        *[f"pod/{p}" for p in pods],
+        f"--timeout={timeout}s",
+        timeout=timeout + 30,
+    )
 
 
 def exec_in(cluster: Cluster, ns: str, pod: str, *argv: str, timeout: float = 30) -> subprocess.CompletedProcess:

@@ -1,4 +1,4 @@
-"""The cluster tests run in one session with one harness cluster (tests/support/harness.py)."""
+"""The cluster tests run in one session with one test cluster (tests/support/cluster_session.py)."""
 
 from __future__ import annotations
 

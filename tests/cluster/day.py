@@ -24,8 +24,14 @@ from tests.testenv import databases_of_their_own
 
 def invoke(copy: Path, cluster: Cluster, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     """`invoke ARGS` in the loop's checkout, as a developer types it beside the running loop."""
-    return subprocess.run([str(copy / ".venv" / "bin" / "invoke"), *args], cwd=copy, env=env(cluster),
-                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
+    return subprocess.run(
+        [str(copy / ".venv" / "bin" / "invoke"), *args],
+        cwd=copy,
+        env=env(cluster),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def a_model_change_is_migrated_in_place(base: str, copy: Path, cluster: Cluster, namespace: str) -> float:
@@ -47,8 +53,12 @@ def a_model_change_is_migrated_in_place(base: str, copy: Path, cluster: Cluster,
     assert f"makemigrations: wrote {migration.relative_to(copy)}" in made.stdout, made.stdout
     assert f"name='{name}'" in migration.read_text() or f'name="{name}"' in migration.read_text()
 
-    wait_until("the new field to be served", lambda: model_change.listed(get_json(f"{base}/api/jobs"), name) == default,
-               60, 0.1)  # fmt: skip
+    wait_until(
+        "the new field to be served",
+        lambda: model_change.listed(get_json(f"{base}/api/jobs"), name) == default,
+        60,
+        0.1,
+    )
     took = time.monotonic() - typed
     assert web_pod(cluster, namespace) == before  # the same pod and image: no rebuild, no restart
     assert get_json(f"{base}/readyz") == {"status": "ok"}
@@ -58,8 +68,9 @@ def a_model_change_is_migrated_in_place(base: str, copy: Path, cluster: Cluster,
 
 
 def manage_runs_in_the_web_pod_with_its_exit_code(copy: Path, cluster: Cluster, namespace: str) -> None:
-    shell = invoke(copy, cluster, "manage", "--namespace", namespace, "--", "shell", "-c",
-                   "import os; print(os.getcwd(), 6 * 7)")  # fmt: skip
+    shell = invoke(
+        copy, cluster, "manage", "--namespace", namespace, "--", "shell", "-c", "import os; print(os.getcwd(), 6 * 7)"
+    )
     assert shell.returncode == 0, shell.stdout + shell.stderr
     assert "/app 42" in shell.stdout
     wrong = invoke(copy, cluster, "manage", "--namespace", namespace, "--", "migrate", "analysis", "9999_nope")
@@ -111,8 +122,9 @@ def data_commands_seed_snapshot_reset_and_restore(base: str, copy: Path, cluster
     restored = db("db.restore", snap)
     assert restored.returncode == 0, restored.stdout + restored.stderr
     print(restored.stdout.strip().splitlines()[-1])
-    wait_until("the API to list the snapshot's jobs", lambda: (ids := _job_ids(base)) is not None and ids >= SEEDED,
-               30, 0.2)  # fmt: skip
+    wait_until(
+        "the API to list the snapshot's jobs", lambda: (ids := _job_ids(base)) is not None and ids >= SEEDED, 30, 0.2
+    )
     assert extra not in _job_ids(base)
     assert snap in db("db.snapshots").stdout  # restoring keeps the snapshot
 
@@ -142,15 +154,34 @@ def data_commands_seed_snapshot_reset_and_restore(base: str, copy: Path, cluster
 def namespace_with_a_web_of_another_overlay(cluster: Cluster) -> str:
     """A namespace whose web Deployment (no replicas: only its spec is read) takes staging-like config."""
     name = commands.namespace(cluster, "not-dev")
-    config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "app-config", "namespace": name},
-              "data": {"DEBUG": "false"}}  # fmt: skip
+    config = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "app-config", "namespace": name},
+        "data": {"DEBUG": "false"},
+    }
     labels = {"app": "web"}
     web = {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": name},
-        "spec": {"replicas": 0, "selector": {"matchLabels": labels}, "template": {"metadata": {"labels": labels},
-                 "spec": {"containers": [{"name": "web", "image": "shipyard-app:prod",
-                                          "envFrom": [{"configMapRef": {"name": "app-config"}}]}]}}},
-    }  # fmt: skip
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": name},
+        "spec": {
+            "replicas": 0,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "web",
+                            "image": "shipyard-app:prod",
+                            "envFrom": [{"configMapRef": {"name": "app-config"}}],
+                        }
+                    ]
+                },
+            },
+        },
+    }
     commands.apply(cluster, config, web)
     return name
 
@@ -177,8 +208,9 @@ def a_branch_without_the_migration_is_named(base: str, copy: Path, cluster: Clus
         assert "`invoke db.restore NAME`" in line and "`invoke manage -- migrate APP TARGET`" in line
     finally:
         subprocess.run([*git, "stash", "pop"], cwd=copy, check=True, capture_output=True)
-    wait_until("/readyz to be clean on the branch that has it", lambda: get_json(f"{base}/readyz") == {"status": "ok"},
-               60, 0.2)  # fmt: skip
+    wait_until(
+        "/readyz to be clean on the branch that has it", lambda: get_json(f"{base}/readyz") == {"status": "ok"}, 60, 0.2
+    )
     doctor = invoke(copy, cluster, "doctor", "--namespace", namespace, timeout=120)
     assert "ok   database: the running loop's database has exactly this checkout's migrations" in doctor.stdout
 
@@ -197,8 +229,9 @@ def a_new_dependency_is_locked_built_and_served(base: str, copy: Path, cluster: 
     return took
 
 
-def an_app_of_your_own_as_docs_make_it_yours_says(copy: Path, cluster: Cluster, namespace: str,
-                                                  restart: Callable[[], None]) -> None:  # fmt: skip
+def an_app_of_your_own_as_docs_make_it_yours_says(
+    copy: Path, cluster: Cluster, namespace: str, restart: Callable[[], None]
+) -> None:
     """docs/make-it-yours.md's "Add an app" blocks, run as written beside the loop, with the loop's namespace made
     the context's own (`kubectl config set-context`, as a developer does; undone after), and the loop restarted
     where the page says: the app, its model and migration made in the pod, its tasks, beat's schedule, a note the
@@ -208,8 +241,12 @@ def an_app_of_your_own_as_docs_make_it_yours_says(copy: Path, cluster: Cluster, 
     after_first = page.read_text().split(first, 1)[1].split("```sh", 1)[0]
     assert "Ctrl+C" in after_first and "./bin/up" in after_first, "the page must say to restart the loop here"
     kubeconfig = cluster.kubeconfig.read_bytes()
-    subprocess.run([str(copy / ".venv" / "bin" / "kubectl"), "config", "set-context", cluster.context,
-                    f"--namespace={namespace}"], env=env(cluster), check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [str(copy / ".venv" / "bin" / "kubectl"), "config", "set-context", cluster.context, f"--namespace={namespace}"],
+        env=env(cluster),
+        check=True,
+        capture_output=True,
+    )
     try:
         # The new app's own test gets a database of its own: this run's test database is still open.
         developer = env(cluster) | databases_of_their_own(f"notes_{os.getpid()}")
@@ -218,8 +255,10 @@ def an_app_of_your_own_as_docs_make_it_yours_says(copy: Path, cluster: Cluster, 
         said = {block: run_as_written(block, copy, developer) for block in rest}
     finally:
         cluster.kubeconfig.write_bytes(kubeconfig)
-    made, counted, tested = (next(out for block, out in said.items() if key in block)
-                             for key in ("invoke makemigrations", "sleep", "invoke test"))  # fmt: skip
+    made, counted, tested = (
+        next(out for block, out in said.items() if key in block)
+        for key in ("invoke makemigrations", "sleep", "invoke test")
+    )
     assert "makemigrations: wrote app/notes/migrations/0001_initial.py" in made, made
     assert counted.strip().splitlines()[-1] == "3", counted  # the worker counted the words beat asked it to count
     assert " 1 passed" in tested, tested

@@ -68,8 +68,10 @@ def port_forward(cluster: Cluster, ns: str, target: str, remote: int, log: Path)
     local = free_port()
     forward = background(
         [*_kubectl_argv(cluster), "-n", ns, "port-forward", target, f"{local}:{remote}", "--address", "127.0.0.1"],
-        ROOT, cluster, log,
-    )  # fmt: skip
+        ROOT,
+        cluster,
+        log,
+    )
     wait_until(f"the port-forward to {target}", lambda: "Forwarding from" in forward.output(), 30)
     return forward, f"http://127.0.0.1:{local}"
 

@@ -17,10 +17,10 @@ pytestmark = pytest.mark.cluster
 
 
 @pytest.fixture(scope="module")
-def toolbox(harness):
+def toolbox(cluster_session):
     """A busybox pod to look at the cluster from inside: (cluster, namespace, pod)."""
-    cluster = harness.ensure()
-    ns = namespace(cluster, "harness-addons")
+    cluster = cluster_session.ensure()
+    ns = namespace(cluster, "cluster-addons")
     kubectl(cluster, "apply", "-f", "-", input=json.dumps(busybox(cluster, "toolbox", ns, ["sleep", "3600"])))
     wait_ready(cluster, ns, "toolbox")
     yield cluster, ns, "toolbox"

@@ -8,11 +8,12 @@ import subprocess
 
 import pytest
 
-from tasks.cluster import layout, processes
+from tasks.cluster import layout
 from tasks.cluster.client import env
 from tasks.devloop.diagnosis import SKAFFOLD_SCHEMA, kubectl_path
+from testcluster import processes
 from tests.checks.cli import invoke_here
-from tests.cluster.commands import cluster_task
+from tests.support.cluster_commands import cluster_task
 
 pytestmark = pytest.mark.cluster
 
@@ -25,13 +26,13 @@ def test_status_names_the_cluster_its_context_kubeconfig_registry_and_node(clust
     assert "context:    shipyard-test" in out
     assert f"kubeconfig: {cluster.kubeconfig}" in out
     assert f"registry:   {cluster.registry} (answering)" in out
-    node = "shipyard-test" if cluster.kind == "kit" else "shipyard-test-control-plane"  # kind names its node
+    node = "shipyard-test" if cluster.kind == "binaries" else "shipyard-test-control-plane"  # kind names its node
     assert f"node:       {node} Ready" in out
 
 
 def what_runs(cluster) -> list[tuple[str, str]]:
-    """The cluster's running parts and when each started: the kit's processes, or kind's node container."""
-    if cluster.kind == "kit":
+    """The cluster's running parts and when each started: the binaries' processes, or kind's node container."""
+    if cluster.kind == "binaries":
         return [(r.name, str(r.pid)) for r in processes.records(layout.current().pids)]
     inspect = ["docker", "inspect", "-f", "{{.Id}} {{.State.StartedAt}}", f"{layout.NAME}-control-plane"]
     started = subprocess.run(inspect, capture_output=True, text=True, check=False).stdout.split()
@@ -55,7 +56,7 @@ def test_env_points_kubectl_skaffold_tilt_and_crictl_at_the_cluster(cluster):
         assert shutil.which(tool, path=environ["PATH"]), f"{tool} not on env()'s PATH"
     context = subprocess.run(["kubectl", "config", "current-context"], env=environ, capture_output=True, text=True)
     assert context.stdout.strip() == "shipyard-test", context.stderr
-    if cluster.kind == "kit":  # crictl talks to the cluster's own containerd through CRI_CONFIG_FILE
+    if cluster.kind == "binaries":  # crictl talks to the cluster's own containerd through CRI_CONFIG_FILE
         pods = subprocess.run(
             ["crictl", "pods", "--name", "coredns", "-q"], env=environ, capture_output=True, text=True
         )

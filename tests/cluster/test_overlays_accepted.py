@@ -36,20 +36,28 @@ PODMONITOR_STAND_IN = {
     "spec": {
         "group": "monitoring.coreos.com",
         "scope": "Namespaced",
-        "names": {"kind": "PodMonitor", "listKind": "PodMonitorList", "plural": "podmonitors",
-                  "singular": "podmonitor"},
-        "versions": [{
-            "name": "v1", "served": True, "storage": True,
-            "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
-        }],
+        "names": {
+            "kind": "PodMonitor",
+            "listKind": "PodMonitorList",
+            "plural": "podmonitors",
+            "singular": "podmonitor",
+        },
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
+            }
+        ],
     },
-}  # fmt: skip
+}
 
 
 @pytest.fixture(scope="module")
-def podmonitor_kind(harness):
+def podmonitor_kind(cluster_session):
     """The PodMonitor kind registered, as the Prometheus Operator's CRDs would (k8s/README.md, Monitoring)."""
-    cluster = harness.ensure()
+    cluster = cluster_session.ensure()
     kubectl(cluster, "apply", "-f", "-", input=json.dumps(PODMONITOR_STAND_IN))
     name = PODMONITOR_STAND_IN["metadata"]["name"]
     kubectl(cluster, "wait", "--for=condition=Established", f"crd/{name}", "--timeout=60s")
@@ -64,16 +72,41 @@ def test_the_api_server_accepts_the_overlay_with_its_secrets_made_as_documented(
     ns = restricted_namespace(cluster, overlay)
     try:
         subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-             "-subj", "/CN=app.example.com", "-keyout", "tls.key", "-out", "tls.crt"],
-            cwd=tmp_path, check=True, capture_output=True,
-        )  # fmt: skip
-        made = subprocess.run(["bash", "-euo", "pipefail", "-c", readme_secret_commands(ns)], cwd=tmp_path,
-                              env=env(cluster), capture_output=True, text=True, timeout=120)  # fmt: skip
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=app.example.com",
+                "-keyout",
+                "tls.key",
+                "-out",
+                "tls.crt",
+            ],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+        )
+        made = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", readme_secret_commands(ns)],
+            cwd=tmp_path,
+            env=env(cluster),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert made.returncode == 0, made.stderr
         kubectl(cluster, "-n", ns, "get", "secret", "app-secrets", "web-tls")
-        applied = kubectl(cluster, "-n", ns, "apply", "--dry-run=server", "-f", "-",
-                          input=kustomize.render_yaml(overlay), check=False)  # fmt: skip
+        applied = kubectl(
+            cluster, "-n", ns, "apply", "--dry-run=server", "-f", "-", input=kustomize.render_yaml(overlay), check=False
+        )
         assert applied.returncode == 0, applied.stderr
         lines = applied.stdout.splitlines()
         assert len(lines) == len(kustomize.render(overlay)) and all("(server dry run)" in line for line in lines)

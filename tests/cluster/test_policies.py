@@ -23,16 +23,24 @@ pytestmark = pytest.mark.cluster
 
 @pytest.fixture
 def ns(cluster):
-    name = restricted_namespace(cluster, "harness-policy")
+    name = restricted_namespace(cluster, "cluster-policy")
     yield name
     delete_namespace(cluster, name)
 
 
 def test_a_network_policy_blocks_a_client_it_does_not_allow(cluster, ns):
-    server = busybox(cluster, "server", ns, ["sh", "-c", "mkdir -p /tmp/www && echo np-ok > /tmp/www/index.html "
-                                             "&& exec httpd -f -p 8080 -h /tmp/www"])  # fmt: skip
-    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "server", "namespace": ns},
-               "spec": {"selector": {"app": "server"}, "ports": [{"port": 80, "targetPort": 8080}]}}  # fmt: skip
+    server = busybox(
+        cluster,
+        "server",
+        ns,
+        ["sh", "-c", "mkdir -p /tmp/www && echo np-ok > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www"],
+    )
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "server", "namespace": ns},
+        "spec": {"selector": {"app": "server"}, "ports": [{"port": 80, "targetPort": 8080}]},
+    }
     allowed = busybox(cluster, "allowed", ns, ["sleep", "3600"], labels={"role": "allowed"})
     denied = busybox(cluster, "denied", ns, ["sleep", "3600"], labels={"role": "other"})
     apply(cluster, server, service, allowed, denied)
@@ -46,9 +54,12 @@ def test_a_network_policy_blocks_a_client_it_does_not_allow(cluster, ns):
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
         "metadata": {"name": "only-allowed", "namespace": ns},
-        "spec": {"podSelector": {"matchLabels": {"app": "server"}}, "policyTypes": ["Ingress"],
-                 "ingress": [{"from": [{"podSelector": {"matchLabels": {"role": "allowed"}}}]}]},
-    }  # fmt: skip
+        "spec": {
+            "podSelector": {"matchLabels": {"app": "server"}},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": [{"podSelector": {"matchLabels": {"role": "allowed"}}}]}],
+        },
+    }
     apply(cluster, policy)
     wait_until("the policy to block the denied client", lambda: fetch("denied") == "", 30)
     assert fetch("allowed") == "np-ok"

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tasks import ports
 from tasks.bench.reload import TASK_FILE, VIEW_FILE, task_edit, view_edit
 from tasks.cluster.client import Cluster, env, kubectl
 from tasks.devloop.loop import SKAFFOLD_DEV_FLAGS, skaffold_forward
@@ -73,8 +74,9 @@ class DevLoop:
         return wait_until(f"skaffold to forward {target}:{remote}", found, 600, 1)
 
     def jobs(self, timeout: float = 300) -> dict:
-        return wait_until("web to answer /api/jobs through skaffold's forward",
-                          lambda: get_json(f"{self.web}/api/jobs"), timeout, 0.2)  # fmt: skip
+        return wait_until(
+            "web to answer /api/jobs through skaffold's forward", lambda: get_json(f"{self.web}/api/jobs"), timeout, 0.2
+        )
 
     def write(self, files: dict[str, bytes]) -> None:
         for name, content in files.items():
@@ -102,8 +104,8 @@ class DevLoop:
 
 
 @pytest.fixture(scope="module")
-def loop(harness, tmp_path_factory):
-    cluster = harness.ensure_stack()
+def loop(cluster_session, tmp_path_factory):
+    cluster = cluster_session.ensure_stack()
     copy = scratch_copy(tmp_path_factory.mktemp("skaffold-dev"))
     namespace = restricted_namespace(cluster, "dev")
     loop = None
@@ -149,8 +151,12 @@ def test_a_task_edit_changes_what_the_worker_computes(loop):
             job = post_job(loop.web, f"edited task {token}")
         except OSError:
             return False
-        done = wait_until("the job to be done", lambda: (j := get_json(f"{loop.web}/api/jobs/{job['id']}"))
-                          and j["status"] == "done" and j, 60, 0.1)  # fmt: skip
+        done = wait_until(
+            "the job to be done",
+            lambda: (j := get_json(f"{loop.web}/api/jobs/{job['id']}")) and j["status"] == "done" and j,
+            60,
+            0.1,
+        )
         return done["result"].get("edit") == token
 
     wait_until(f"the worker to compute with edit {token}", computed_with_the_edit, 60, 0.5)
@@ -186,7 +192,7 @@ def test_a_debugger_attaches_through_the_loops_forward_and_stops_in_the_pod(loop
     hooked = {**env(loop.cluster), "SKAFFOLD_KUBE_CONTEXT": loop.cluster.context, "SKAFFOLD_NAMESPACES": loop.namespace}
     subprocess.run(hook, env=hooked, check=True, capture_output=True, timeout=60)
     loop.replaced(uid)
-    port = loop.forwarded("deployment/web", 5678)
+    port = loop.forwarded("deployment/web", ports.DEBUGPY)
     view = f"/app/{VIEW_FILE}"
     source = (loop.copy / "app" / VIEW_FILE).read_text().splitlines()
     line = next(n for n, text in enumerate(source, 1) if 'if request.method == "GET":' in text)

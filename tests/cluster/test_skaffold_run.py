@@ -42,13 +42,14 @@ class Deployed:
     def skaffold(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
         # The debootstrap base: nothing is pulled from a registry (skaffold.yaml, profile offline).
         argv = ["skaffold", *args, "--profile", "offline", "--namespace", self.namespace]
-        return subprocess.run(argv, cwd=self.copy, env=with_canary(env(self.cluster)), capture_output=True, text=True,
-                              timeout=timeout)  # fmt: skip
+        return subprocess.run(
+            argv, cwd=self.copy, env=with_canary(env(self.cluster)), capture_output=True, text=True, timeout=timeout
+        )
 
 
 @pytest.fixture(scope="module")
-def deployed(harness, tmp_path_factory):
-    cluster = harness.ensure_stack()
+def deployed(cluster_session, tmp_path_factory):
+    cluster = cluster_session.ensure_stack()
     copy = scratch_copy(tmp_path_factory.mktemp("skaffold-run"))
     ns = restricted_namespace(cluster, "run")
     stack = Deployed(cluster, copy, ns)
@@ -118,17 +119,22 @@ def probe(deployed: Deployed, labels: dict[str, str], target: str, name: str) ->
         "&& echo connect-ok || echo connect-fail"
     )
     pod = {
-        "apiVersion": "v1", "kind": "Pod",
+        "apiVersion": "v1",
+        "kind": "Pod",
         "metadata": {"name": name, "labels": labels},
         "spec": {
             "restartPolicy": "Never",
             "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "seccompProfile": {"type": "RuntimeDefault"}},
-            "containers": [{
-                "name": "probe", "image": "busybox:1.35", "command": ["sh", "-c", f"sleep 3; {script}"],
-                "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
-            }],
+            "containers": [
+                {
+                    "name": "probe",
+                    "image": "busybox:1.35",
+                    "command": ["sh", "-c", f"sleep 3; {script}"],
+                    "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+                }
+            ],
         },
-    }  # fmt: skip
+    }
     deployed.kubectl("apply", "-f", "-", input=json.dumps(pod))
     deployed.kubectl("wait", f"pod/{name}", "--for=jsonpath={.status.phase}=Succeeded", "--timeout=90s")
     return " ".join(deployed.kubectl("logs", name).stdout.split())
@@ -141,8 +147,11 @@ def test_a_pod_without_the_apps_labels_cannot_reach_the_data_stores(deployed, ta
 
 @pytest.mark.parametrize("target", ["postgres", "redis"])
 def test_a_pod_with_the_apps_labels_can(deployed, target):
-    labels = {"app.kubernetes.io/name": "shipyard", "app.kubernetes.io/part-of": "shipyard",
-              "app.kubernetes.io/component": "worker"}  # fmt: skip
+    labels = {
+        "app.kubernetes.io/name": "shipyard",
+        "app.kubernetes.io/part-of": "shipyard",
+        "app.kubernetes.io/component": "worker",
+    }
     assert probe(deployed, labels, target, f"app-{target}") == "dns-ok connect-ok"
 
 

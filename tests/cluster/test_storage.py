@@ -17,7 +17,7 @@ pytestmark = pytest.mark.cluster
 
 @pytest.fixture
 def restricted(cluster):
-    ns = restricted_namespace(cluster, "harness-storage")
+    ns = restricted_namespace(cluster, "cluster-storage")
     yield ns
     delete_namespace(cluster, ns)
 
@@ -29,8 +29,13 @@ def test_a_claim_of_the_default_class_is_writable_by_uid_10001(cluster, restrict
         "metadata": {"name": "data", "namespace": restricted},  # no storageClassName: the default class
         "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "64Mi"}}},
     }
-    writer = busybox(cluster, "writer", restricted, ["sh", "-c", "id -u && mkdir /data/pgdata && echo kept > /data/f"],
-                     volumeMounts=[{"name": "data", "mountPath": "/data"}])  # fmt: skip
+    writer = busybox(
+        cluster,
+        "writer",
+        restricted,
+        ["sh", "-c", "id -u && mkdir /data/pgdata && echo kept > /data/f"],
+        volumeMounts=[{"name": "data", "mountPath": "/data"}],
+    )
     writer["spec"]["restartPolicy"] = "Never"
     writer["spec"]["volumes"] = [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]
     apply(cluster, claim, writer)
@@ -48,7 +53,7 @@ def test_a_claim_of_the_default_class_is_writable_by_uid_10001(cluster, restrict
     assert pv["spec"]["storageClassName"] == "standard"
     assert pv["spec"]["persistentVolumeReclaimPolicy"] == "Delete"
 
-    # Delete reclaims: the volume (and, on the binary cluster, its directory) goes with the claim.
+    # Delete reclaims: the volume (and, on binaries, its directory) goes with the claim.
     kubectl(cluster, "-n", restricted, "delete", "pod", "writer", "--wait=true")
     kubectl(cluster, "-n", restricted, "delete", "pvc", "data", "--wait=false")
 
@@ -56,5 +61,5 @@ def test_a_claim_of_the_default_class_is_writable_by_uid_10001(cluster, restrict
         return kubectl(cluster, "get", "pv", volume, "--ignore-not-found", "-o", "name").stdout == ""
 
     wait_until(f"volume {volume} to be deleted", gone, 60)
-    if cluster.kind == "kit":
+    if cluster.kind == "binaries":
         assert not [p for p in (cluster.run_dir / "volumes").iterdir() if restricted in p.name]

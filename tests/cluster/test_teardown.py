@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tasks.cluster import client, layout, lifecycle, processes, state
-from tasks.cluster.layout import API_PORT, BRIDGE, NODE_IP, RT_TABLE, SVC_CIDR
-from tests.cluster.commands import cluster_task
+from tasks.cluster import client, layout, lifecycle, state
+from testcluster import processes
+from testcluster.layout import API_PORT, BRIDGE, NODE_IP, RT_TABLE, SVC_CIDR
+from tests.support.cluster_commands import cluster_task
 from tests.support.needs import need
 
 pytestmark = pytest.mark.cluster
@@ -32,11 +33,14 @@ def _processes_naming(*needles: str) -> list[str]:
     return found
 
 
-def _ours_to_end(harness) -> client.Cluster:
-    if client.running() is not None and not harness.started_here:
-        need("a cluster this session may take down", False,
-             "a harness cluster this session did not start is running: run `invoke cluster.down` first")  # fmt: skip
-    return harness.ensure()
+def _ours_to_end(cluster_session) -> client.Cluster:
+    if client.running() is not None and not cluster_session.started_here:
+        need(
+            "a cluster this session may take down",
+            False,
+            "a test cluster this session did not start is running: run `invoke cluster.down` first",
+        )
+    return cluster_session.ensure()
 
 
 def _kill_everything(where: layout.Layout) -> None:
@@ -52,32 +56,32 @@ def _kill_everything(where: layout.Layout) -> None:
         assert processes.wait_gone(record, 10), record.name
 
 
-def test_up_starts_again_a_cluster_whose_processes_all_died(harness):
+def test_up_starts_again_a_cluster_whose_processes_all_died(cluster_session):
     """A killed cluster leaves its run dir, bridge and routes: `up` (and the tests' preflight) must take them
     as its own leftovers. CI once met a shipyard0 left so, and every cluster test failed on the clash."""
-    if _ours_to_end(harness).kind != state.KIT:
+    if _ours_to_end(cluster_session).kind != state.BINARIES:
         pytest.skip("kind keeps its cluster in a container: nothing of it is left on the host")
     where = layout.current()
     _kill_everything(where)
     assert lifecycle.condition(where)[0] == lifecycle.STOPPED
     assert Path("/sys/class/net", BRIDGE).exists()
-    assert lifecycle.preflight() == state.KIT
+    assert lifecycle.preflight() == state.BINARIES
 
     result = cluster_task("up", timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "removing the leftovers of a stopped harness cluster" in result.stdout
+    assert "removing the leftovers of a stopped test cluster" in result.stdout
     assert client.running() is not None
-    harness.started_here = True
+    cluster_session.started_here = True
 
 
-def test_down_leaves_nothing_behind(harness):
-    cluster = _ours_to_end(harness)
+def test_down_leaves_nothing_behind(cluster_session):
+    cluster = _ours_to_end(cluster_session)
     where = layout.current()
     recorded = state.load(where)
     assert recorded is not None
 
     result = cluster_task("down", timeout=300)
-    harness.started_here = False
+    cluster_session.started_here = False
     assert result.returncode == 0, result.stdout + result.stderr
     summary = result.stdout.strip().splitlines()[-1]
     assert summary.startswith("cluster down ("), result.stdout
@@ -85,7 +89,7 @@ def test_down_leaves_nothing_behind(harness):
     assert not where.run_dir.exists()
     assert _processes_naming(str(where.run_dir), str(where.bin_dir)) == []
     assert [line for line in Path("/proc/self/mounts").read_text().splitlines() if str(where.run_dir) in line] == []
-    if cluster.kind == state.KIT:
+    if cluster.kind == state.BINARIES:
         assert not Path("/sys/class/net", BRIDGE).exists()
         assert _out("ip", "route", "show", "exact", SVC_CIDR).strip() == ""
         assert f"{RT_TABLE}:" not in _out("ip", "rule", "show")
@@ -102,13 +106,13 @@ def test_down_leaves_nothing_behind(harness):
         netns = Path("/run/netns")
         late = [p for p in netns.glob("cni-*") if p.lstat().st_mtime >= recorded.started_at] if netns.is_dir() else []
         assert late == []
-    else:  # kind: its node container is gone, and the registry container if this harness started it
+    else:  # kind: its node container is gone, and the registry container if this session started it
         assert f"{layout.NAME}-control-plane" not in _out("docker", "ps", "--all", "--format", "{{.Names}}").split()
         if recorded.registry_container:
             assert recorded.registry_container not in _out("docker", "ps", "--all", "--quiet", "--no-trunc").split()
 
     status = cluster_task("status", timeout=60)
     assert status.returncode == 1
-    assert "no harness cluster runs" in status.stdout
+    assert "no test cluster runs" in status.stdout
     again = cluster_task("down", timeout=60)
     assert again.returncode == 0 and "nothing to do" in again.stdout, again.stdout + again.stderr

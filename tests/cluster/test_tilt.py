@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tasks import ports
 from tasks.bench.reload import view_edit
 from tasks.cluster.client import Cluster, env, kubectl
 from tasks.devloop.scratch import scratch_copy
@@ -28,7 +29,7 @@ from tests.cluster.loop import background, free_port, get_json, pods, web_pod
 from tests.support.processes import saved_until, wait_until
 
 pytestmark = [pytest.mark.cluster, pytest.mark.docker, pytest.mark.slow]
-WEB_PORT = 8000  # the Tiltfile's forward, as a developer uses it (Tilt reconnects it across reloads)
+WEB_PORT = ports.WEB  # the Tiltfile's forward, as a developer uses it (Tilt reconnects it across reloads)
 
 
 class Tilt:
@@ -46,8 +47,9 @@ class Tilt:
         return ["--context", self.cluster.context, "--namespace", self.namespace, "--port", str(self.port)]
 
     def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-        return subprocess.run(["tilt", *args], cwd=self.copy, env=self.env, capture_output=True, text=True,
-                              timeout=timeout)  # fmt: skip
+        return subprocess.run(
+            ["tilt", *args], cwd=self.copy, env=self.env, capture_output=True, text=True, timeout=timeout
+        )
 
     def kubectl(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
         return kubectl(self.cluster, "-n", self.namespace, *args, **kwargs)
@@ -57,8 +59,8 @@ class Tilt:
 
 
 @pytest.fixture(scope="module")
-def tilt(harness, tmp_path_factory):
-    cluster = harness.ensure_stack()
+def tilt(cluster_session, tmp_path_factory):
+    cluster = cluster_session.ensure_stack()
     copy = scratch_copy(tmp_path_factory.mktemp("tilt"))
     namespace = restricted_namespace(cluster, "tilt")
     yield Tilt(cluster, copy, namespace)
@@ -76,14 +78,21 @@ def test_tilt_ci_with_the_projects_tiltfile_succeeds(tilt):
 
 
 def test_the_real_tilt_reads_the_debug_flag(tilt):
-    """`tilt up -- --debug` runs web under debugpy and forwards 5678; without it, neither."""
+    """`tilt up -- --debug` runs web under debugpy and forwards its debugpy port; without it, neither."""
     for debug in (False, True):
-        result = tilt.run("alpha", "tiltfile-result", "--context", tilt.cluster.context, "--", "--offline",
-                          *(["--debug"] if debug else []))  # fmt: skip
+        result = tilt.run(
+            "alpha",
+            "tiltfile-result",
+            "--context",
+            tilt.cluster.context,
+            "--",
+            "--offline",
+            *(["--debug"] if debug else []),
+        )
         assert result.returncode == 0, result.stderr[-3000:]
         (web,) = [m for m in json.loads(result.stdout)["Manifests"] if m["Name"] == "web"]
         forwards = {f["localPort"] for f in web["DeployTarget"]["portForwardTemplateSpec"]["forwards"]}
-        assert forwards == ({8000, 5678} if debug else {8000})
+        assert forwards == ({ports.WEB, ports.DEBUGPY} if debug else {ports.WEB})
         (deployment,) = [o for o in yaml.safe_load_all(web["DeployTarget"]["yaml"]) if o["kind"] == "Deployment"]
         env = deployment["spec"]["template"]["spec"]["containers"][0].get("env", [])
         assert ({"name": "DEBUGPY", "value": "1"} in env) is debug
@@ -102,8 +111,9 @@ def tilt_up(tilt):
 
     wait_until("tilt up to load the Tiltfile's resources", resources_loaded, 120, 0.5)
     assert up.alive(), up.output()[-4000:]
-    waited = tilt.run("wait", *port, "--for=condition=Ready", "--timeout=600s",
-                      "uiresource/web", "uiresource/worker", timeout=660)  # fmt: skip
+    waited = tilt.run(
+        "wait", *port, "--for=condition=Ready", "--timeout=600s", "uiresource/web", "uiresource/worker", timeout=660
+    )
     assert waited.returncode == 0, waited.stderr + up.output()[-4000:]
     base = f"http://127.0.0.1:{WEB_PORT}"
     try:
@@ -162,13 +172,18 @@ def test_a_dev_lock_change_runs_the_pip_step_in_the_pod(tilt, tilt_up):
     (pod,) = pods(tilt.cluster, tilt.namespace, "web")
 
     def synced() -> bool:
-        seen = tilt.kubectl("exec", pod["metadata"]["name"], "-c", "web", "--", "cat", "/tmp/requirements/dev.txt",
-                            check=False)  # fmt: skip
+        seen = tilt.kubectl(
+            "exec", pod["metadata"]["name"], "-c", "web", "--", "cat", "/tmp/requirements/dev.txt", check=False
+        )
         return marker in seen.stdout
 
     wait_until("the dev lock to reach the pod", synced, 60, 0.5)
-    wait_until("Tilt to run the pip step", lambda: "pip install --no-deps --quiet -r /tmp/requirements/dev.txt"
-               in up.output(), 60, 0.5)  # fmt: skip
+    wait_until(
+        "Tilt to run the pip step",
+        lambda: "pip install --no-deps --quiet -r /tmp/requirements/dev.txt" in up.output(),
+        60,
+        0.5,
+    )
     assert tilt.web_pod() == before
     assert get_json(f"{base}/api/jobs") is not None  # still serving after the step
 

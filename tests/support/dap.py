@@ -74,8 +74,16 @@ class DapSession:
 
     def attach(self, arguments: dict[str, Any], breakpoints: dict[str, list[int]] | None = None) -> None:
         """initialize, attach, (breakpoints), configurationDone: VS Code's attach sequence."""
-        self.request("initialize", {"adapterID": "debugpy", "clientID": "tests", "pathFormat": "path",
-                                    "linesStartAt1": True, "columnsStartAt1": True})  # fmt: skip
+        self.request(
+            "initialize",
+            {
+                "adapterID": "debugpy",
+                "clientID": "tests",
+                "pathFormat": "path",
+                "linesStartAt1": True,
+                "columnsStartAt1": True,
+            },
+        )
         attached = self.send("attach", arguments)
         self.event("initialized")
         for path, lines in (breakpoints or {}).items():

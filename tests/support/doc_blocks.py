@@ -31,8 +31,14 @@ def run_as_written(block: str, cwd: Path, env: dict[str, str], timeout: float = 
     """BLOCK in bash as a reader pastes it, with the checkout's .venv first on PATH (as `. .venv/bin/activate`);
     its output, or AssertionError naming the block, the exit code and what it printed."""
     path = os.pathsep.join([str(cwd / ".venv" / "bin"), env.get("PATH", "")])
-    done = subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=cwd, env={**env, "PATH": path},
-                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block],
+        cwd=cwd,
+        env={**env, "PATH": path},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if done.returncode != 0:
         raise AssertionError(f"exit {done.returncode} from\n{block}\n{done.stdout}{done.stderr}")
     return done.stdout

@@ -85,8 +85,14 @@ def wait_until(what: str, condition: Callable[[], object], timeout: float, inter
         time.sleep(interval)
 
 
-def saved_until(what: str, save: Callable[[], None], condition: Callable[[], object], timeout: float,
-                resave: float = 2.0, interval: float = 0.1) -> object:  # fmt: skip
+def saved_until(
+    what: str,
+    save: Callable[[], None],
+    condition: Callable[[], object],
+    timeout: float,
+    resave: float = 2.0,
+    interval: float = 0.1,
+) -> object:
     """save(), then wait for condition(); save again every RESAVE seconds until it holds or TIMEOUT passes.
 
     A file watcher starts a moment after the process it watches for answers, with no sign of it from outside:

@@ -31,8 +31,21 @@ class PrivateRedis:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        argv = ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.dir),
-                "--appendonly", "yes", "--appendfsync", "always", "--save", ""]  # fmt: skip
+        argv = [
+            "redis-server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--dir",
+            str(self.dir),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--save",
+            "",
+        ]
         log = (self.dir / "redis.log").open("ab")
         self.process = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True)
         wait_until("private Redis to answer", lambda: port_open("127.0.0.1", self.port), 15)

@@ -69,8 +69,13 @@ class _Recorder:
 
 # The parts of the suite, narrowest need first; a test belongs to the widest part whose marker it carries.
 PARTS = ("fast", "slow", "manifests", "loopback", "containers", "cluster", "bench")
-PART_MARKERS = {"slow": {"slow"}, "manifests": {"k8s"}, "loopback": {"postgres", "redis"},
-                "containers": {"docker"}, "cluster": {"cluster"}}  # fmt: skip
+PART_MARKERS = {
+    "slow": {"slow"},
+    "manifests": {"k8s"},
+    "loopback": {"postgres", "redis"},
+    "containers": {"docker"},
+    "cluster": {"cluster"},
+}
 
 
 def part_of(nodeid: str, markers: set[str]) -> str:
@@ -107,8 +112,12 @@ class _Writer:
             self.fixtures[name]["first_needed_by"] = self.fixtures[name]["first_needed_by"] or report.nodeid
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        data = {"wall_seconds": time.monotonic() - self.started, "parts": self.by_part, "files": self.files,
-                "fixtures": self.fixtures}  # fmt: skip
+        data = {
+            "wall_seconds": time.monotonic() - self.started,
+            "parts": self.by_part,
+            "files": self.files,
+            "fixtures": self.fixtures,
+        }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=1, sort_keys=True))

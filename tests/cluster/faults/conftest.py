@@ -6,12 +6,12 @@ import pytest
 
 from tasks.devloop.scratch import scratch_copy
 from tests.cluster.commands import delete_namespace, restricted_namespace
-from tests.cluster.faults.stack import FaultStack, build, mark
+from tests.cluster.faults.fault_stack import FaultStack, build, mark
 
 
 @pytest.fixture(scope="package")
-def faults(harness, tmp_path_factory) -> FaultStack:
-    cluster = harness.ensure_stack()
+def faults(cluster_session, tmp_path_factory) -> FaultStack:
+    cluster = cluster_session.ensure_stack()
     copy = scratch_copy(tmp_path_factory.mktemp("faults"))
     image_a = build(cluster, copy, copy.parent / "a.json")
     mark(copy)

@@ -65,10 +65,15 @@ def main() -> int:
     with ThreadPoolExecutor(args.threads) as pool:
         list(pool.map(one, range(args.requests)))
     result = {
-        "sent": counts["sent"], "ok": counts["ok"], "failed": counts["failed"], "marked": counts["marked"],
-        "failures": dict(failures), "failed_at": failed_at[:3] + failed_at[-3:], "accepted": accepted,
+        "sent": counts["sent"],
+        "ok": counts["ok"],
+        "failed": counts["failed"],
+        "marked": counts["marked"],
+        "failures": dict(failures),
+        "failed_at": failed_at[:3] + failed_at[-3:],
+        "accepted": accepted,
         "seconds": round(time.monotonic() - start, 1),
-    }  # fmt: skip
+    }
     print("RESULT " + json.dumps(result), flush=True)
     return 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cluster.faults.stack import FaultStack
+from tests.cluster.faults.fault_stack import FaultStack
 from tests.support.processes import wait_until
 from tests.support.scenarios import tally
 
@@ -46,8 +46,14 @@ def test_a_worker_pod_deleted_mid_task_the_job_ends_done_exactly_once(faults: Fa
     counts = tally(rows, accepted)
     # SIGTERM starts Celery's warm shutdown: the task finishes in the pod that is going away.
     assert counts["done"] == 1 and counts["lost"] == 0 and rows[0][2] == 1, rows
-    record("a worker pod deleted mid-task (an 8 s job)", "the job ends done once, by the pod going away",
-           accepted=counts["accepted"], done=counts["done"], deliveries=rows[0][2], lost=counts["lost"])  # fmt: skip
+    record(
+        "a worker pod deleted mid-task (an 8 s job)",
+        "the job ends done once, by the pod going away",
+        accepted=counts["accepted"],
+        done=counts["done"],
+        deliveries=rows[0][2],
+        lost=counts["lost"],
+    )
 
 
 def test_a_worker_process_killed_mid_task_the_job_is_redelivered_and_done_once(faults, slow_jobs, record):
@@ -59,9 +65,14 @@ def test_a_worker_process_killed_mid_task_the_job_is_redelivered_and_done_once(f
     # As the OOM killer would: the task dies unacked and comes back (reject_on_worker_lost).
     assert counts["done"] == 1 and counts["lost"] == 0 and rows[0][2] == 2, rows
     assert faults.restarts("worker") == {worker["metadata"]["name"]: 0}
-    record("the worker's pool processes SIGKILLed mid-task (as by the OOM killer)",
-           "the task is redelivered and the job ends done once; the pod does not restart",
-           accepted=counts["accepted"], done=counts["done"], deliveries=rows[0][2], lost=counts["lost"])  # fmt: skip
+    record(
+        "the worker's pool processes SIGKILLed mid-task (as by the OOM killer)",
+        "the task is redelivered and the job ends done once; the pod does not restart",
+        accepted=counts["accepted"],
+        done=counts["done"],
+        deliveries=rows[0][2],
+        lost=counts["lost"],
+    )
 
 
 def test_the_redis_pod_deleted_with_jobs_queued_loses_no_accepted_job(faults: FaultStack, record):
@@ -81,7 +92,11 @@ def test_the_redis_pod_deleted_with_jobs_queued_loses_no_accepted_job(faults: Fa
     counts = tally(rows, accepted)
     assert counts["lost"] == 0, counts
     assert faults.restarts("web") == web_restarts
-    record("Redis pod deleted with 40 jobs queued (worker scaled to 0), 40 more submitted over 20 s from then on",
-           "every accepted job done (beat's sweep re-enqueues what Redis lost); no web restart",
-           sent=first["sent"] + result["sent"], failed=first["failed"] + result["failed"], queued=queued,
-           **counts)  # fmt: skip
+    record(
+        "Redis pod deleted with 40 jobs queued (worker scaled to 0), 40 more submitted over 20 s from then on",
+        "every accepted job done (beat's sweep re-enqueues what Redis lost); no web restart",
+        sent=first["sent"] + result["sent"],
+        failed=first["failed"] + result["failed"],
+        queued=queued,
+        **counts,
+    )

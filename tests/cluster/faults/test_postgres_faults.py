@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.cluster.faults.stack import FaultStack, since
+from tests.cluster.faults.fault_stack import FaultStack, since
 from tests.support.processes import wait_until
 from tests.support.scenarios import tally
 
@@ -46,10 +46,16 @@ def test_a_postgres_outage_takes_web_out_of_the_service_and_back_without_a_resta
     after = submit_and_finish(faults, 10, "after the outage")
     counts = tally(faults.jobs(before + after), before + after)
     assert counts["lost"] == 0, counts
-    record("PostgreSQL's pod deleted and kept away (StatefulSet scaled to 0), then back",
-           "/readyz 503 naming postgres, /healthz 200; both web pods left the endpoints and came back; "
-           "0 web restarts; jobs from before and after all done",
-           to_503_s=to_503, out_of_endpoints_s=to_out, back_in_s=to_in, web_restarts=0, **counts)  # fmt: skip
+    record(
+        "PostgreSQL's pod deleted and kept away (StatefulSet scaled to 0), then back",
+        "/readyz 503 naming postgres, /healthz 200; both web pods left the endpoints and came back; "
+        "0 web restarts; jobs from before and after all done",
+        to_503_s=to_503,
+        out_of_endpoints_s=to_out,
+        back_in_s=to_in,
+        web_restarts=0,
+        **counts,
+    )
 
 
 def test_postgres_keeps_its_rows_across_its_pods_deletion(faults: FaultStack, record):
@@ -72,7 +78,13 @@ def test_postgres_keeps_its_rows_across_its_pods_deletion(faults: FaultStack, re
     # outage, not a bug), and only then.
     failed_for = round(result["failed_at"][-1] - result["failed_at"][0], 1) if result["failed"] else 0
     assert set(result["failures"]) <= {"503"}, result["failures"]
-    record("PostgreSQL's pod deleted under load (its StatefulSet makes a new one on the same claim)",
-           "every job row is still there; the failures are 503s and stop once PostgreSQL is back",
-           rows_before=int(rows_before), rows_after=int(rows_after), sent=result["sent"], ok=result["ok"],
-           failed=result["failed"], failing_for_s=failed_for)  # fmt: skip
+    record(
+        "PostgreSQL's pod deleted under load (its StatefulSet makes a new one on the same claim)",
+        "every job row is still there; the failures are 503s and stop once PostgreSQL is back",
+        rows_before=int(rows_before),
+        rows_after=int(rows_after),
+        sent=result["sent"],
+        ok=result["ok"],
+        failed=result["failed"],
+        failing_for_s=failed_for,
+    )

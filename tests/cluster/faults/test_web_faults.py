@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.cluster.faults.stack import MARKER, FaultStack, since
+from tests.cluster.faults.fault_stack import MARKER, FaultStack, since
 
 pytestmark = [pytest.mark.cluster, pytest.mark.docker, pytest.mark.slow]
 
@@ -32,8 +32,11 @@ def test_a_web_pod_deleted_under_load_fails_no_request(faults: FaultStack, recor
     faults.rolled_out("deployment/web")
     assert result["sent"] == 300 and result["failed"] == 0, why(result)
     assert victim not in {p["metadata"]["name"] for p in faults.pods("web")}
-    record("a web pod deleted under load (2 replicas, 10 requests/s through the Service)",
-           "zero failed requests; the Deployment replaced the pod", **counts(result))  # fmt: skip
+    record(
+        "a web pod deleted under load (2 replicas, 10 requests/s through the Service)",
+        "zero failed requests; the Deployment replaced the pod",
+        **counts(result),
+    )
 
 
 def test_a_rolling_update_fails_no_request_and_undo_serves_the_previous_code(faults: FaultStack, record):
@@ -60,10 +63,15 @@ def test_a_rolling_update_fails_no_request_and_undo_serves_the_previous_code(fau
     assert marked_share() == (0, 30), "after the undo no answer comes from image B"
     images = {p["spec"]["containers"][0]["image"] for p in faults.pods("web")}
     assert images == {faults.images["a"]}
-    record("rolling update of web to image B under load, then `kubectl rollout undo` under load",
-           "zero failed requests in both; B served after the update, only A after the undo",
-           sent=update["sent"] + undo["sent"], ok=update["ok"] + undo["ok"],
-           failed=update["failed"] + undo["failed"], update_s=update_took, undo_s=undo_took)  # fmt: skip
+    record(
+        "rolling update of web to image B under load, then `kubectl rollout undo` under load",
+        "zero failed requests in both; B served after the update, only A after the undo",
+        sent=update["sent"] + undo["sent"],
+        ok=update["ok"] + undo["ok"],
+        failed=update["failed"] + undo["failed"],
+        update_s=update_took,
+        undo_s=undo_took,
+    )
 
 
 def test_web_scaled_from_1_to_3_every_replica_serves(faults: FaultStack, record):
@@ -84,5 +92,9 @@ def test_web_scaled_from_1_to_3_every_replica_serves(faults: FaultStack, record)
     assert result["failed"] == 0, why(result)
     assert len(served) == 3 and all(served.values()), f"requests per replica: {served}"
     assert sum(served.values()) == result["ok"], (served, result)
-    record("web scaled 1 -> 3 under load", "zero failed requests; all 3 replicas served (from their request log lines)",
-           **counts(result), **{f"replica_{i + 1}": n for i, n in enumerate(sorted(served.values()))})  # fmt: skip
+    record(
+        "web scaled 1 -> 3 under load",
+        "zero failed requests; all 3 replicas served (from their request log lines)",
+        **counts(result),
+        **{f"replica_{i + 1}": n for i, n in enumerate(sorted(served.values()))},
+    )

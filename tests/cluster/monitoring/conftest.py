@@ -16,7 +16,7 @@ import yaml
 from tasks.cluster.client import kubectl
 from tasks.devloop.scratch import scratch_copy
 from tests.cluster.commands import apply, delete_namespace, restricted_namespace
-from tests.cluster.faults.stack import FaultStack, build
+from tests.cluster.faults.fault_stack import FaultStack, build
 from tests.cluster.monitoring import image, scrape, scraper
 
 OVERLAY = Path(__file__).parent / "overlay"
@@ -29,8 +29,8 @@ class Monitored:
 
 
 @pytest.fixture(scope="package")
-def monitored(harness, tmp_path_factory) -> Monitored:
-    cluster = harness.ensure_stack()
+def monitored(cluster_session, tmp_path_factory) -> Monitored:
+    cluster = cluster_session.ensure_stack()
     copy = scratch_copy(tmp_path_factory.mktemp("monitoring"))
     app_image = build(cluster, copy, copy.parent / "build.json")
     scraper_image = image.ensure(cluster)

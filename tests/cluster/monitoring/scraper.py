@@ -43,40 +43,76 @@ def manifests(image: str, app_namespace: str, scrape_configs: list[dict[str, Any
     config = {"global": {"scrape_interval": "30s"}, "scrape_configs": scrape_configs}
     return [
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": NAME, **ns}},
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-         "metadata": {"name": f"{NAME}-discovery", "namespace": app_namespace},
-         "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}]},
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-         "metadata": {"name": f"{NAME}-discovery", "namespace": app_namespace},
-         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": f"{NAME}-discovery"},
-         "subjects": [{"kind": "ServiceAccount", "name": NAME, **ns}]},
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"{NAME}-config", **ns},
-         "data": {"scrape.yml": yaml.safe_dump(config, sort_keys=False)}},
-        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": NAME, "labels": LABELS, **ns},
-         "spec": {
-             "serviceAccountName": NAME,  # its token is how pod discovery authenticates to the apiserver
-             "terminationGracePeriodSeconds": 2,
-             "securityContext": {"runAsNonRoot": True, "runAsUser": 65534, "runAsGroup": 65534,
-                                 "seccompProfile": {"type": "RuntimeDefault"}},
-             "containers": [{
-                 "name": NAME, "image": image,
-                 # latencyOffset 0: a sample is queryable once stored, not 30 s later.
-                 "args": ["-promscrape.config=/etc/scraper/scrape.yml", "-storageDataPath=/data",
-                          f"-httpListenAddr=:{PORT}", "-search.latencyOffset=0s"],
-                 "ports": [{"name": "http", "containerPort": PORT}],
-                 "readinessProbe": {"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": 1},
-                 "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
-                 "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                                     "capabilities": {"drop": ["ALL"]}},
-                 "volumeMounts": [{"name": "config", "mountPath": "/etc/scraper", "readOnly": True},
-                                  {"name": "data", "mountPath": "/data"}],
-             }],
-             "volumes": [{"name": "config", "configMap": {"name": f"{NAME}-config"}},
-                         {"name": "data", "emptyDir": {"sizeLimit": "256Mi"}}],
-         }},
-        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": NAME, **ns},
-         "spec": {"selector": LABELS, "ports": [{"name": "http", "port": PORT, "targetPort": "http"}]}},
-    ]  # fmt: skip
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "Role",
+            "metadata": {"name": f"{NAME}-discovery", "namespace": app_namespace},
+            "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}],
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": f"{NAME}-discovery", "namespace": app_namespace},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": f"{NAME}-discovery"},
+            "subjects": [{"kind": "ServiceAccount", "name": NAME, **ns}],
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": f"{NAME}-config", **ns},
+            "data": {"scrape.yml": yaml.safe_dump(config, sort_keys=False)},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": NAME, "labels": LABELS, **ns},
+            "spec": {
+                "serviceAccountName": NAME,  # its token is how pod discovery authenticates to the apiserver
+                "terminationGracePeriodSeconds": 2,
+                "securityContext": {
+                    "runAsNonRoot": True,
+                    "runAsUser": 65534,
+                    "runAsGroup": 65534,
+                    "seccompProfile": {"type": "RuntimeDefault"},
+                },
+                "containers": [
+                    {
+                        "name": NAME,
+                        "image": image,
+                        # latencyOffset 0: a sample is queryable once stored, not 30 s later.
+                        "args": [
+                            "-promscrape.config=/etc/scraper/scrape.yml",
+                            "-storageDataPath=/data",
+                            f"-httpListenAddr=:{PORT}",
+                            "-search.latencyOffset=0s",
+                        ],
+                        "ports": [{"name": "http", "containerPort": PORT}],
+                        "readinessProbe": {"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": 1},
+                        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
+                        "securityContext": {
+                            "allowPrivilegeEscalation": False,
+                            "readOnlyRootFilesystem": True,
+                            "capabilities": {"drop": ["ALL"]},
+                        },
+                        "volumeMounts": [
+                            {"name": "config", "mountPath": "/etc/scraper", "readOnly": True},
+                            {"name": "data", "mountPath": "/data"},
+                        ],
+                    }
+                ],
+                "volumes": [
+                    {"name": "config", "configMap": {"name": f"{NAME}-config"}},
+                    {"name": "data", "emptyDir": {"sizeLimit": "256Mi"}},
+                ],
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": NAME, **ns},
+            "spec": {"selector": LABELS, "ports": [{"name": "http", "port": PORT, "targetPort": "http"}]},
+        },
+    ]
 
 
 class Api:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from tasks import ports
 from tasks.cluster.client import kubectl
 from tests.cluster.commands import apply, busybox, delete_namespace, exec_in, restricted_namespace, wait_ready
 from tests.cluster.monitoring import scrape, scraper
@@ -22,7 +23,7 @@ pytestmark = [pytest.mark.cluster, pytest.mark.docker, pytest.mark.slow]
 
 WORKLOADS = ("web", "worker", "beat")
 COMPONENT = scrape.meta_label("app.kubernetes.io/component")
-METRICS_PORT = 9100  # the contract: container port `metrics`, path /metrics
+METRICS_PORT = ports.METRICS  # the contract: container port `metrics`, path /metrics
 T = TypeVar("T")
 
 
@@ -114,7 +115,9 @@ def test_a_pod_outside_namespace_monitoring_cannot_reach_the_metrics_port(monito
             return exec_in(cluster, outsider, "outsider", "timeout", "5", "wget", "-qO-", f"http://{ip}:{port}{path}")
 
         # The outsider does reach that pod, on the port web-ingress opens to everyone...
-        wait_until(f"the outsider to reach {pod}'s http port", lambda: fetch(8000, "/healthz").returncode == 0, 30, 1)
+        wait_until(
+            f"the outsider to reach {pod}'s http port", lambda: fetch(ports.WEB, "/healthz").returncode == 0, 30, 1
+        )
         # ...but not its metrics port,
         refused = fetch(METRICS_PORT, "/metrics")
         assert refused.returncode != 0 and "shipyard_" not in refused.stdout, refused

@@ -1,13 +1,15 @@
-"""The binary cluster's host network: its bridge, the Service route and the policy rule that keeps pod
+"""The test cluster's host network: its bridge, the Service route and the policy rule that keeps pod
 traffic on this host; and the clash checks that run before anything is changed."""
 
 from __future__ import annotations
 
-import re
 import subprocess
 from pathlib import Path
 
-from tasks.cluster.layout import (
+from tasks.cluster.layout import Layout
+from tasks.cluster.progress import ClusterError
+from tasks.cluster.registry import listener
+from testcluster.layout import (
     API_PORT,
     BRIDGE,
     ETCD_PEER_PORT,
@@ -17,9 +19,7 @@ from tasks.cluster.layout import (
     POD_SUBNET,
     RT_TABLE,
     SVC_CIDR,
-    Layout,
 )
-from tasks.cluster.progress import ClusterError
 
 
 def ip(*args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -33,20 +33,10 @@ def bridge_exists() -> bool:
     return Path("/sys/class/net", BRIDGE).exists()
 
 
-def listener(port: int) -> str | None:
-    """Who listens on TCP PORT (any address), as ss names it; None when nobody does."""
-    result = subprocess.run(["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True, check=False)
-    line = result.stdout.strip()
-    if not line:
-        return None
-    found = re.search(r'"([^"]+)",pid=(\d+)', line)
-    return f"{found[1]} (pid {found[2]})" if found else "another process"
-
-
 def clash(layout: Layout) -> str | None:
-    """Why this host cannot take a harness cluster now (another cluster's bridge, address, routes or ports)."""
+    """Why this host cannot take the test cluster now (another cluster's bridge, address, routes or ports)."""
     if bridge_exists():
-        return f"interface {BRIDGE} exists (left over from a harness cluster?): run `invoke cluster.down` first"
+        return f"interface {BRIDGE} exists (left over from a test cluster?): run `invoke cluster.down` first"
     owner = ip("-o", "-4", "addr", "show").stdout
     for line in owner.splitlines():
         fields = line.split()

@@ -1,9 +1,9 @@
-"""One harness cluster for the whole test session, started through `invoke cluster.up` only if none runs.
+"""One test cluster for the whole test session, started through `invoke cluster.up` only if none runs.
 
 A cluster this session started is taken down at its end (by tests/cluster/test_teardown.py, which runs last
 and proves `down` leaves nothing behind, or else by the session finalizer); one that was running before
 the session is left as it was. Without root and the kube kit (or kind), the tests skip, or fail in CI.
-The fixtures are shared by every test folder (tests/conftest.py), so the session has one Harness.
+The fixtures are shared by every test folder (tests/conftest.py), so the session has one ClusterSession.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from tasks.cluster import client, lifecycle
 from tasks.cluster.client import Cluster
 from tasks.cluster.progress import ClusterError
 from tasks.image.debian_base import ensure_base
-from tests.cluster.commands import cluster_task
+from tests.support.cluster_commands import cluster_task
 from tests.support.needs import need
 
 
-class Harness:
+class ClusterSession:
     """Knows whether this session started the cluster, so it only ever takes down its own."""
 
     def __init__(self) -> None:
@@ -32,7 +32,7 @@ class Harness:
         try:
             lifecycle.preflight()
         except ClusterError as error:
-            need("a harness cluster", False, str(error))
+            need("a test cluster", False, str(error))
         result = cluster_task("up", timeout=600)
         assert result.returncode == 0, f"invoke cluster.up failed:\n{result.stdout}\n{result.stderr}"
         self.started_here = True
@@ -57,13 +57,13 @@ class Harness:
 
 
 @pytest.fixture(scope="session")
-def harness():
-    harness = Harness()
-    yield harness
-    harness.finish()
+def cluster_session():
+    session = ClusterSession()
+    yield session
+    session.finish()
 
 
 @pytest.fixture
-def cluster(harness: Harness) -> Cluster:
-    """The running harness cluster (started once per session; again only if a test took it down)."""
-    return harness.ensure()
+def cluster(cluster_session: ClusterSession) -> Cluster:
+    """The running test cluster (started once per session; again only if a test took it down)."""
+    return cluster_session.ensure()

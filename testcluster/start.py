@@ -1,7 +1,8 @@
-"""The binary cluster: Kubernetes 1.26 from the kube kit's binaries as host processes, with Debian's etcd,
-containerd and registry. `start` brings it to a Ready node with CoreDNS (kit_teardown.py removes it).
+"""Start the test cluster: Kubernetes 1.26 from the kube kit's binaries as host processes, with Debian's etcd,
+containerd and registry. `start` brings it to a Ready node with CoreDNS (teardown.py removes it).
 
-It assumes the caller (lifecycle.py) holds the cluster lock and has recorded the run dir's state.
+It assumes the caller (tasks/cluster/lifecycle.py, through provider.py) holds the cluster lock and has
+recorded the run dir's state.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from tasks.cluster import addons, binaries, images, kit_config, network, pki, processes, registry
-from tasks.cluster.layout import CLIENT_BINARIES, DAEMON_BINARIES, ETCD_PORT, NAME, Layout
+from tasks.cluster import registry
+from tasks.cluster.layout import NAME, Layout
 from tasks.cluster.progress import ClusterError, Log
-from tasks.cluster.volume_provisioner import command as provisioner_command
 from tasks.paths import tool
+from testcluster import addons, binaries, config, network, pki, processes, system_images
+from testcluster.layout import API_URL, CLIENT_BINARIES, DAEMON_BINARIES, ETCD_PORT
+from testcluster.volume_provisioner import command as provisioner_command
 
 PROVISIONER = "volume-provisioner"
 
@@ -41,7 +44,7 @@ class Api:
     """GETs to the apiserver as the cluster admin, without spawning kubectl for every poll."""
 
     def __init__(self, layout: Layout) -> None:
-        self.base = layout.api_url
+        self.base = API_URL
         self.context = ssl.create_default_context(cafile=str(layout.pki / "ca.crt"))
         self.context.load_cert_chain(str(layout.pki / "admin.crt"), str(layout.pki / "admin.key"))
         # No proxy: the apiserver is on this host, whatever HTTPS_PROXY says.
@@ -63,7 +66,7 @@ class Starter:
 
     def __init__(self, layout: Layout, log: Log) -> None:
         self.layout, self.log = layout, log
-        self.commands = kit_config.commands(layout)
+        self.commands = config.commands(layout)
         self.env = _daemon_env(layout)
         self.started: dict[str, processes.Record] = {}
 
@@ -108,14 +111,14 @@ def _coredns_ready(api: Api) -> bool:
 
 
 def start(layout: Layout, log: Log) -> None:
-    """Bring the binary cluster up: network, certificates, daemons, add-ons; return once the node is Ready
+    """Bring the test cluster up: network, certificates, daemons, add-ons; return once the node is Ready
     and CoreDNS answers."""
     binaries.ensure(layout, DAEMON_BINARIES + CLIENT_BINARIES, log)
     for directory in (layout.pids, layout.logs):
         directory.mkdir(parents=True, exist_ok=True)
     network.create()
     pki.generate(layout)
-    kit_config.write(layout)
+    config.write(layout)
     log(f"bridge, certificates and configs ready in {layout.run_dir}")
 
     run = Starter(layout, log)
@@ -130,7 +133,7 @@ def start(layout: Layout, log: Log) -> None:
     def push_images() -> None:
         try:
             run.wait(f"registry {layout.registry}", lambda: registry.answers(layout.registry), 30, "registry")
-            images.push_system_images(layout, log)
+            system_images.push_all(layout, log)
         except BaseException as error:  # reported by the main thread
             pushed.append(error)
 
@@ -145,18 +148,29 @@ def start(layout: Layout, log: Log) -> None:
         raise pushed[0]
     run.start("kube-controller-manager")
     run.start("kube-scheduler")
-    kubectl = [tool("kubectl"), "--kubeconfig", str(layout.kubeconfig), "--context", NAME,
-               "--cache-dir", str(layout.kube_cache)]  # fmt: skip
+    kubectl = [
+        tool("kubectl"),
+        "--kubeconfig",
+        str(layout.kubeconfig),
+        "--context",
+        NAME,
+        "--cache-dir",
+        str(layout.kube_cache),
+    ]
     addons.apply(kubectl, addons.manifests(layout), layout.logs / "addons.log")
     log("add-ons applied: CoreDNS, KEP-1755 ConfigMap, default StorageClass, kube-router RBAC")
     run.start("kubelet")
     run.start("kube-proxy")
-    run.start(PROVISIONER, provisioner_command(layout.api_url, layout.pki, layout.volumes))
+    run.start(PROVISIONER, provisioner_command(API_URL, layout.pki, layout.volumes))
     # kube-router exits unless its node is registered already.
     run.wait(f"node {NAME} registered", lambda: api.get(f"/api/v1/nodes/{NAME}"), 60, "kubelet", quiet=True)
     run.start("kube-router")
     run.wait(f"node {NAME}", lambda: _node_ready(api), 120, "kubelet")
     run.wait("CoreDNS", lambda: _coredns_ready(api), 120, "kubelet")
     # Pods can be created in "default" once its ServiceAccount exists (a moment after the controllers start).
-    run.wait("default ServiceAccount", lambda: api.get("/api/v1/namespaces/default/serviceaccounts/default"),
-             30, "kube-controller-manager")  # fmt: skip
+    run.wait(
+        "default ServiceAccount",
+        lambda: api.get("/api/v1/namespaces/default/serviceaccounts/default"),
+        30,
+        "kube-controller-manager",
+    )

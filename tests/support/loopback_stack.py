@@ -52,8 +52,16 @@ class Stack:
 
     def start_web(self, name: str = "web", **env: str) -> tuple[Process, str]:
         port = free_port()
-        argv = [str(BIN / "gunicorn"), "config.wsgi", "--config", "python:config.gunicorn",
-                "--bind", f"127.0.0.1:{port}", "--workers", "2"]  # fmt: skip
+        argv = [
+            str(BIN / "gunicorn"),
+            "config.wsgi",
+            "--config",
+            "python:config.gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+        ]
         process = self.start(name, argv, **env)
         url = f"http://127.0.0.1:{port}"
         wait_until(
@@ -63,8 +71,21 @@ class Stack:
         return process, url
 
     def start_worker(self, name: str = "worker", concurrency: int = 2, **env: str) -> Process:
-        argv = [str(BIN / "celery"), "--app", "config", "--quiet", "worker", "--loglevel", "INFO", "--without-mingle",
-                "--without-gossip", "--concurrency", str(concurrency), "--hostname", f"{name}@%h"]  # fmt: skip
+        argv = [
+            str(BIN / "celery"),
+            "--app",
+            "config",
+            "--quiet",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--without-mingle",
+            "--without-gossip",
+            "--concurrency",
+            str(concurrency),
+            "--hostname",
+            f"{name}@%h",
+        ]
         process = self.start(name, argv, **env)
         wait_until(f"{name} to be ready", lambda: "ready." in process.log() or process.popen.poll() is not None, 60)
         assert process.popen.poll() is None, f"{name} exited:\n{process.log()}"

@@ -1,4 +1,4 @@
-"""The binary cluster's volume provisioner: storage that behaves like minikube's and kind's.
+"""The test cluster's volume provisioner: storage that behaves like minikube's and kind's.
 
 Kubernetes' in-tree hostPath provisioner makes root-owned 0755 directories and applies no fsGroup
 to hostPath volumes, so a non-root pod (PostgreSQL as uid 10001) cannot write its claim. This one
@@ -67,12 +67,17 @@ def volume_for(claim: dict, path: Path, reclaim: str) -> dict:
             "volumeMode": spec.get("volumeMode", "Filesystem"),
             "storageClassName": spec.get("storageClassName"),
             "persistentVolumeReclaimPolicy": reclaim,
-            "claimRef": {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "namespace": meta["namespace"],
-                         "name": meta["name"], "uid": meta["uid"]},
+            "claimRef": {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "namespace": meta["namespace"],
+                "name": meta["name"],
+                "uid": meta["uid"],
+            },
             # "Directory", not "DirectoryOrCreate": a vanished directory must fail, not come back root-owned.
             "hostPath": {"path": str(path), "type": "Directory"},
         },
-    }  # fmt: skip
+    }
 
 
 def provision(api: Api, root: Path) -> None:
@@ -142,8 +147,20 @@ def main(argv: list[str] | None = None) -> None:
 
 def command(server: str, pki: Path, root: Path) -> list[str]:
     """The command line that runs this provisioner with the admin identity."""
-    return [sys.executable, str(Path(__file__).resolve()), "--server", server, "--ca", str(pki / "ca.crt"),
-            "--cert", str(pki / "admin.crt"), "--key", str(pki / "admin.key"), "--root", str(root)]  # fmt: skip
+    return [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--server",
+        server,
+        "--ca",
+        str(pki / "ca.crt"),
+        "--cert",
+        str(pki / "admin.crt"),
+        "--key",
+        str(pki / "admin.key"),
+        "--root",
+        str(root),
+    ]
 
 
 if __name__ == "__main__":

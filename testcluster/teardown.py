@@ -1,4 +1,4 @@
-"""Stop the binary cluster and remove every trace of it; say what (if anything) is left.
+"""Stop the test cluster and remove every trace of it; say what (if anything) is left.
 
 Only the daemons recorded in the run dir are signalled, and containerd shims whose command line names
 this run's containerd socket. KUBE-*/CNI-* chains and kubepods cgroups are shared names: they are left
@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import subprocess
 import time
 from pathlib import Path
 
-from tasks.cluster import firewall, host_paths, network, processes
-from tasks.cluster.kit import PROVISIONER
 from tasks.cluster.layout import Layout
 from tasks.cluster.progress import Log
 from tasks.cluster.state import State
+from testcluster import firewall, host_paths, network, processes
+from testcluster.start import PROVISIONER
 
 # Stop order: first what would recreate pods, then the runtime (after its pods), then the rest.
 CONTROLLERS = (PROVISIONER, "kube-controller-manager", "kube-scheduler", "kubelet")
@@ -95,7 +94,7 @@ def _remove_cgroups() -> None:
 
 
 def leftovers(layout: Layout) -> list[str]:
-    """What of a binary cluster is still on the host (empty after a clean `stop`)."""
+    """What of a test cluster is still on the host (empty after a clean `stop`)."""
     found = [f"process {r.name} (pid {r.pid})" for r in processes.records(layout.pids) if processes.alive(r)]
     found += [f"containerd shim pid {pid}" for pid in _shims(layout)]
     found += [f"mount {point}" for point in _mounts_under(layout.run_dir)]
@@ -107,7 +106,7 @@ def leftovers(layout: Layout) -> list[str]:
 
 
 def stop(layout: Layout, recorded: State | None, log: Log) -> None:
-    """Stop the binary cluster and remove what it made. Safe on a half-started or already stopped one."""
+    """Stop the test cluster and remove what it made. Safe on a half-started or already stopped one."""
     notes = [processes.stop(layout.pids, name, 20 if name == "kubelet" else 15) for name in CONTROLLERS]
     log("controllers, scheduler and kubelet stopped")
     _remove_pods(layout, log)
@@ -134,10 +133,3 @@ def stop(layout: Layout, recorded: State | None, log: Log) -> None:
     if recorded is not None:
         host_paths.clean(recorded.created_paths, recorded.started_at)
     log("iptables, ipsets, mounts, bridge, routes and host paths cleaned")
-
-
-def remove_run_dir(layout: Layout, created_parents: list[str]) -> None:
-    shutil.rmtree(layout.run_dir, ignore_errors=True)
-    for parent in sorted(created_parents, key=len, reverse=True):
-        with contextlib.suppress(OSError):  # only if empty: something else may have moved in since
-            Path(parent).rmdir()

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tasks.cluster import kind, layout, lifecycle, prerequisites
+from tasks.cluster import kind, layout, lifecycle
 from tasks.cluster.progress import ClusterError
 from tasks.paths import ROOT
+from testcluster import prerequisites
+from testcluster.layout import API_PORT
 
 
 def test_a_missing_debian_package_is_named_with_the_fix():
@@ -25,7 +27,7 @@ def test_all_packages_present_passes():
     prerequisites.check_packages(is_installed=lambda package: True)
 
 
-def test_bin_setup_installs_every_package_the_harness_checks():
+def test_bin_setup_installs_every_package_the_test_cluster_checks():
     setup = (ROOT / "bin" / "setup").read_text()
     assert [p for p in prerequisites.PACKAGES if p not in setup] == []
 
@@ -38,27 +40,27 @@ def test_unsafe_run_dirs_are_refused(monkeypatch, run_dir):
 
 
 def test_a_registry_port_the_cluster_uses_itself_is_refused(monkeypatch):
-    monkeypatch.setenv("SHIPYARD_REGISTRY_PORT", str(layout.API_PORT))
+    monkeypatch.setenv("SHIPYARD_REGISTRY_PORT", str(API_PORT))
     with pytest.raises(ClusterError, match="registry port"):
         layout.current()
 
 
-def test_the_binary_cluster_is_chosen_where_kind_is_not_at_hand(monkeypatch, tmp_path):
+def test_binaries_are_chosen_where_kind_is_not_at_hand(monkeypatch, tmp_path):
     kit = tmp_path / "kube"
     (kit / "bin").mkdir(parents=True)
     (kit / "bin" / "kube-apiserver.xz").touch()
     where = layout.Layout(run_dir=Path("/var/tmp/x-run"), cache_dir=Path("/var/tmp/x-cache"), kit_dir=kit)
     monkeypatch.setattr(kind, "installed", lambda: False)
-    assert lifecycle.choose(where, "auto") == "kit"
+    assert lifecycle.choose(where, "auto") == "binaries"
     with pytest.raises(ClusterError, match="kind"):
         lifecycle.choose(where, "kind")
     monkeypatch.setattr(kind, "installed", lambda: True)
     monkeypatch.setattr(kind, "node_image", lambda: "kindest/node:v1.31.0")
     assert lifecycle.choose(where, "auto") == "kind"
-    assert lifecycle.choose(where, "kit") == "kit"
+    assert lifecycle.choose(where, "binaries") == "binaries"
 
 
-def test_without_kit_or_kind_the_message_says_what_to_install(monkeypatch, tmp_path):
+def test_without_the_kube_kit_or_kind_the_message_says_what_to_install(monkeypatch, tmp_path):
     where = layout.Layout(run_dir=Path("/var/tmp/x-run"), cache_dir=Path("/var/tmp/x-cache"), kit_dir=tmp_path)
     monkeypatch.setattr(kind, "installed", lambda: False)
     with pytest.raises(ClusterError, match="install kind and Docker, or put the kube kit"):

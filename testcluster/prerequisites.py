@@ -1,4 +1,4 @@
-"""What the binary cluster needs from the host, each missing piece named in one line with its fix."""
+"""What the test cluster on binaries needs from the host, each missing piece named in one line with its fix."""
 
 from __future__ import annotations
 
@@ -8,15 +8,26 @@ import subprocess
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from tasks.cluster.layout import DAEMON_BINARIES, Layout
+from tasks.cluster.layout import Layout
 from tasks.cluster.progress import ClusterError
 from tasks.paths import tool
+from testcluster.layout import DAEMON_BINARIES
 
 # The Debian packages of the kube kit's README; `bin/setup --loop` (and --services) installs them.
 PACKAGES = (
-    "containerd", "runc", "etcd-server", "containernetworking-plugins", "docker-registry", "iptables", "ipset",
-    "conntrack", "socat", "xz-utils", "openssl", "iproute2",
-)  # fmt: skip
+    "containerd",
+    "runc",
+    "etcd-server",
+    "containernetworking-plugins",
+    "docker-registry",
+    "iptables",
+    "ipset",
+    "conntrack",
+    "socat",
+    "xz-utils",
+    "openssl",
+    "iproute2",
+)
 FIX = "run `./bin/setup --loop` (as root)"
 
 
@@ -34,7 +45,9 @@ def missing_packages(packages: Iterable[str] = PACKAGES, is_installed: Callable[
 
 def check_packages(is_installed: Callable[[str], bool] = installed) -> None:
     if shutil.which("dpkg-query") is None:
-        raise ClusterError(f"the binary cluster needs Debian (no dpkg-query here): use kind instead ({FIX} on Debian)")
+        raise ClusterError(
+            f"the test cluster on binaries needs Debian (no dpkg-query here): use kind instead ({FIX} on Debian)"
+        )
     missing = missing_packages(is_installed=is_installed)
     if missing:
         noun = "package" if len(missing) == 1 else "packages"
@@ -43,7 +56,9 @@ def check_packages(is_installed: Callable[[str], bool] = installed) -> None:
 
 def check_root() -> None:
     if os.geteuid() != 0:
-        raise ClusterError("the binary cluster needs root (it makes a bridge, iptables rules and mounts): run as root")
+        raise ClusterError(
+            "the test cluster on binaries needs root (it makes a bridge, iptables rules and mounts): run as root"
+        )
 
 
 def check_kit(layout: Layout) -> None:

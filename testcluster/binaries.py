@@ -1,7 +1,7 @@
 """The kube kit's binaries, unpacked once from its bin/*.xz into the cache (which `down` keeps).
 
-Each binary is keyed by the size, mtime and sha256 of its .xz: an updated kit is unpacked again,
-an unchanged one costs a stat. The kit folder is only read.
+Each binary is keyed by the size, mtime and sha256 of its .xz: an updated kube kit is unpacked again,
+an unchanged one costs a stat. The kube kit's folder is only read.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import stat
 
-from tasks.cluster import volume_provisioner as vp
+from testcluster import volume_provisioner as vp
 
 
 class FakeApi:
@@ -26,12 +26,20 @@ class FakeApi:
 
 def claim(name: str, provisioner: str = vp.PROVISIONER, phase: str = "Pending", volume: str = "") -> dict:
     return {
-        "metadata": {"name": name, "namespace": "ns", "uid": f"{name}-0123456789",
-                     "annotations": {"volume.kubernetes.io/storage-provisioner": provisioner}},
-        "spec": {"storageClassName": "standard", "accessModes": ["ReadWriteOnce"], "volumeName": volume,
-                 "resources": {"requests": {"storage": "1Gi"}}},
+        "metadata": {
+            "name": name,
+            "namespace": "ns",
+            "uid": f"{name}-0123456789",
+            "annotations": {"volume.kubernetes.io/storage-provisioner": provisioner},
+        },
+        "spec": {
+            "storageClassName": "standard",
+            "accessModes": ["ReadWriteOnce"],
+            "volumeName": volume,
+            "resources": {"requests": {"storage": "1Gi"}},
+        },
         "status": {"phase": phase},
-    }  # fmt: skip
+    }
 
 
 def test_a_pending_claim_of_its_class_gets_a_world_writable_directory_and_a_bound_volume(tmp_path):
@@ -53,9 +61,11 @@ def test_a_released_volume_is_deleted_with_its_directory_but_nothing_outside_the
     outside.mkdir()
 
     def volume(name: str, path, phase: str = "Released") -> dict:
-        return {"metadata": {"name": name, "annotations": {"pv.kubernetes.io/provisioned-by": vp.PROVISIONER}},
-                "spec": {"persistentVolumeReclaimPolicy": "Delete", "hostPath": {"path": str(path)}},
-                "status": {"phase": phase}}  # fmt: skip
+        return {
+            "metadata": {"name": name, "annotations": {"pv.kubernetes.io/provisioned-by": vp.PROVISIONER}},
+            "spec": {"persistentVolumeReclaimPolicy": "Delete", "hostPath": {"path": str(path)}},
+            "status": {"phase": phase},
+        }
 
     api = FakeApi([], [volume("pv-mine", root / "mine"), volume("pv-out", outside), volume("pv-bound", root, "Bound")])
     vp.reclaim(api, root)

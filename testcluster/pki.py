@@ -11,8 +11,9 @@ import json
 import subprocess
 from pathlib import Path
 
-from tasks.cluster.layout import NAME, NODE_IP, Layout
+from tasks.cluster.layout import NAME, Layout
 from tasks.cluster.progress import ClusterError
+from testcluster.layout import API_URL, NODE_IP
 
 DAYS = "3650"
 API_SANS = (
@@ -55,20 +56,53 @@ def _key(stem: str, cwd: Path) -> None:
 
 def _ca(stem: str, subject: str, cwd: Path) -> None:
     _key(stem, cwd)
-    _openssl("req", "-x509", "-new", "-key", f"{stem}.key", "-sha256", "-days", DAYS, "-subj", subject,
-             "-addext", "basicConstraints=critical,CA:TRUE",
-             "-addext", "keyUsage=critical,digitalSignature,keyCertSign",
-             "-out", f"{stem}.crt", cwd=cwd)  # fmt: skip
+    _openssl(
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        f"{stem}.key",
+        "-sha256",
+        "-days",
+        DAYS,
+        "-subj",
+        subject,
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,digitalSignature,keyCertSign",
+        "-out",
+        f"{stem}.crt",
+        cwd=cwd,
+    )
 
 
 def _signed(stem: str, subject: str, usage: str, sans: str, ca: str, cwd: Path) -> None:
     _key(stem, cwd)
     _openssl("req", "-new", "-key", f"{stem}.key", "-subj", subject, "-out", f"{stem}.csr", cwd=cwd)
-    ext = ["basicConstraints=CA:FALSE", "keyUsage=critical,digitalSignature",
-           f"extendedKeyUsage={usage}"] + ([f"subjectAltName={sans}"] if sans else [])  # fmt: skip
+    ext = ["basicConstraints=CA:FALSE", "keyUsage=critical,digitalSignature", f"extendedKeyUsage={usage}"] + (
+        [f"subjectAltName={sans}"] if sans else []
+    )
     (cwd / f"{stem}.ext").write_text("\n".join(ext) + "\n")
-    _openssl("x509", "-req", "-in", f"{stem}.csr", "-CA", f"{ca}.crt", "-CAkey", f"{ca}.key", "-CAcreateserial",
-             "-days", DAYS, "-sha256", "-extfile", f"{stem}.ext", "-out", f"{stem}.crt", cwd=cwd)  # fmt: skip
+    _openssl(
+        "x509",
+        "-req",
+        "-in",
+        f"{stem}.csr",
+        "-CA",
+        f"{ca}.crt",
+        "-CAkey",
+        f"{ca}.key",
+        "-CAcreateserial",
+        "-days",
+        DAYS,
+        "-sha256",
+        "-extfile",
+        f"{stem}.ext",
+        "-out",
+        f"{stem}.crt",
+        cwd=cwd,
+    )
     (cwd / f"{stem}.csr").unlink()
     (cwd / f"{stem}.ext").unlink()
 
@@ -78,7 +112,7 @@ def _b64(path: Path) -> str:
 
 
 def kubeconfig_text(server: str, ca: Path, user: str, cert: Path, key: Path) -> str:
-    """A kubeconfig with one cluster, user and context, all named for the harness (JSON is valid YAML)."""
+    """A kubeconfig with one cluster, user and context, all named for the test cluster (JSON is valid YAML)."""
     config = {
         "apiVersion": "v1",
         "kind": "Config",
@@ -104,7 +138,7 @@ def generate(layout: Layout) -> None:
     kubeconfigs = layout.run_dir / "kubeconfigs"
     kubeconfigs.mkdir(mode=0o700, exist_ok=True)
     for stem, (user, cert) in KUBECONFIGS.items():
-        text = kubeconfig_text(layout.api_url, pki / "ca.crt", user, pki / f"{cert}.crt", pki / f"{cert}.key")
+        text = kubeconfig_text(API_URL, pki / "ca.crt", user, pki / f"{cert}.crt", pki / f"{cert}.key")
         (kubeconfigs / f"{stem}.kubeconfig").write_text(text)
     layout.kubeconfig.write_text((kubeconfigs / "admin.kubeconfig").read_text())
     layout.kubeconfig.chmod(0o600)

@@ -1,4 +1,4 @@
-"""The fault scenarios' stack on the harness cluster: built, deployed, loaded, and read back.
+"""The fault scenarios' stack on the test cluster: built, deployed, loaded, and read back.
 
 The prod image is built by `skaffold build -p offline,staging` (as staging's is), twice: as checked in (A),
 and with a marker in the page (B), for the rolling update. The stack is tests/cluster/faults/overlay, in a
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tasks import ports
 from tasks.cluster.client import Cluster, env, kubectl
 from tests.cluster.loop import pods
 from tests.support.processes import wait_until
@@ -32,8 +33,12 @@ def build(cluster: Cluster, copy: Path, out: Path) -> str:
     """The prod image of the project in COPY, pushed to CLUSTER's registry: its reference by digest."""
     result = subprocess.run(
         ["skaffold", "build", "--profile", "offline,staging", "--file-output", str(out)],
-        cwd=copy, env=env(cluster), capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
+        cwd=copy,
+        env=env(cluster),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     (built,) = json.loads(out.read_text())["builds"]
     assert "@sha256:" in built["tag"], built
@@ -44,7 +49,7 @@ def mark(copy: Path) -> None:
     """Image B's change: a marker in the page's title."""
     page = copy / TEMPLATE
     text = page.read_text()
-    assert "<title>Text analysis</title>" in text, f"{TEMPLATE} changed: update tests/cluster/faults/stack.py"
+    assert "<title>Text analysis</title>" in text, f"{TEMPLATE} changed: update tests/cluster/faults/fault_stack.py"
     page.write_text(text.replace("<title>Text analysis</title>", f"<title>Text analysis {MARKER}</title>"))
 
 
@@ -138,8 +143,23 @@ class FaultStack:
         )
 
     def sql(self, query: str) -> list[list[str]]:
-        out = self.kubectl("exec", "postgres-0", "-c", "postgres", "--", "psql", "-U", "shipyard", "-d", "shipyard",
-                           "-tAF", "|", "-c", query, timeout=60).stdout  # fmt: skip
+        out = self.kubectl(
+            "exec",
+            "postgres-0",
+            "-c",
+            "postgres",
+            "--",
+            "psql",
+            "-U",
+            "shipyard",
+            "-d",
+            "shipyard",
+            "-tAF",
+            "|",
+            "-c",
+            query,
+            timeout=60,
+        ).stdout
         return [line.split("|") for line in out.splitlines() if line]
 
     def jobs(self, ids: list[str]) -> list[tuple[str, str, int]]:
@@ -164,7 +184,7 @@ class FaultStack:
         """(status, body) of web's PATH (/readyz, /healthz) asked inside POD, as the kubelet asks it."""
         probe = (
             "import sys, urllib.request, urllib.error\n"
-            "url = 'http://127.0.0.1:8000' + sys.argv[1]\n"
+            f"url = 'http://127.0.0.1:{ports.WEB}' + sys.argv[1]\n"
             "try:\n r = urllib.request.urlopen(url, timeout=8); print(r.status, r.read().decode())\n"
             "except urllib.error.HTTPError as e:\n print(e.code, e.read().decode())\n"
         )
@@ -180,37 +200,60 @@ def since(started: float) -> float:
 def _load_policy() -> dict[str, Any]:
     """The load pod may connect to web's http port, and (allow-dns) resolve names; nothing else."""
     return {
-        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
         "metadata": {"name": "load-egress-web"},
         "spec": {
             "podSelector": {"matchLabels": {"app.kubernetes.io/component": "load"}},
             "policyTypes": ["Egress"],
-            "egress": [{
-                "to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "shipyard",
-                                                        "app.kubernetes.io/component": "web"}}}],
-                "ports": [{"protocol": "TCP", "port": "http"}],
-            }],
+            "egress": [
+                {
+                    "to": [
+                        {
+                            "podSelector": {
+                                "matchLabels": {
+                                    "app.kubernetes.io/name": "shipyard",
+                                    "app.kubernetes.io/component": "web",
+                                }
+                            }
+                        }
+                    ],
+                    "ports": [{"protocol": "TCP", "port": "http"}],
+                }
+            ],
         },
-    }  # fmt: skip
+    }
 
 
 def _load_pod(name: str, image: str, argv: list[str]) -> dict[str, Any]:
     return {
-        "apiVersion": "v1", "kind": "Pod",
+        "apiVersion": "v1",
+        "kind": "Pod",
         "metadata": {"name": name, "labels": {"app.kubernetes.io/component": "load"}},
         "spec": {
             "restartPolicy": "Never",
             "automountServiceAccountToken": False,
             "terminationGracePeriodSeconds": 0,
-            "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001,
-                                "seccompProfile": {"type": "RuntimeDefault"}},
-            "containers": [{
-                "name": "load", "image": image, "command": argv,
-                "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
-                "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                                    "capabilities": {"drop": ["ALL"]}},
-                "volumeMounts": [{"name": "script", "mountPath": "/load", "readOnly": True}],
-            }],
+            "securityContext": {
+                "runAsNonRoot": True,
+                "runAsUser": 10001,
+                "runAsGroup": 10001,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+            "containers": [
+                {
+                    "name": "load",
+                    "image": image,
+                    "command": argv,
+                    "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
+                    "securityContext": {
+                        "allowPrivilegeEscalation": False,
+                        "readOnlyRootFilesystem": True,
+                        "capabilities": {"drop": ["ALL"]},
+                    },
+                    "volumeMounts": [{"name": "script", "mountPath": "/load", "readOnly": True}],
+                }
+            ],
             "volumes": [{"name": "script", "configMap": {"name": "load-script"}}],
         },
-    }  # fmt: skip
+    }
