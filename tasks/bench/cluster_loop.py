@@ -23,10 +23,11 @@ from typing import Any
 
 import requests
 
-from tasks.bench import lock_edit, stack
+from tasks import ports
+from tasks.bench import lock_edit, testbed
 from tasks.bench.reload import VIEW_FILE, phases, task_edit, view_edit
-from tasks.bench.stack import BenchError
 from tasks.bench.stats import distribution, median_of
+from tasks.bench.testbed import BenchError
 from tasks.cluster import lifecycle
 from tasks.cluster.client import Cluster, env, kubectl
 from tasks.cluster.progress import ClusterError
@@ -37,25 +38,41 @@ from tasks.services.reach import port_open
 
 Log = Callable[[str], None]
 TOOLS = ("skaffold", "tilt")
-TILT_WEB_PORT = 8000  # the Tiltfile's forward
+TILT_WEB_PORT = ports.WEB  # the Tiltfile's forward
 SETTLE_SECONDS = 1.5  # between edits: the new web child's file watcher starts a moment after it answers
 POLL_EVERY = 0.01
 # What each tool prints when it noticed an edit and when the copy into the pod was done; then the web
 # pod's own lines (runserver + django-watchfiles), as the tool streams them.
 MARKS = {
-    "skaffold": {"noticed": "Syncing ", "copied": "Watching for changes", "reloading": "changed, reloading",
-                 "ready": "Starting development server"},
-    "tilt": {"noticed": "File Changed", "copied": "/web updated!", "reloading": "changed, reloading",
-             "ready": "Starting development server"},
-}  # fmt: skip
+    "skaffold": {
+        "noticed": "Syncing ",
+        "copied": "Watching for changes",
+        "reloading": "changed, reloading",
+        "ready": "Starting development server",
+    },
+    "tilt": {
+        "noticed": "File Changed",
+        "copied": "/web updated!",
+        "reloading": "changed, reloading",
+        "ready": "Starting development server",
+    },
+}
 # A worker edit: the tool's lines as above (Tilt's copy into the worker's own pod), then the worker pod's
 # lines only (beat restarts from the same edit and says the same): devworker.py's restart, Celery ready.
 WORKER_MARKS = {
-    "skaffold": {"noticed": "Syncing ", "copied": "Watching for changes", "restarting": "[worker]devworker: ",
-                 "ready": "celery.apps.worker celery@"},
-    "tilt": {"noticed": "File Changed", "copied": "/worker updated!", "restarting": "worker │ devworker: ",
-             "ready": "celery.apps.worker celery@"},
-}  # fmt: skip
+    "skaffold": {
+        "noticed": "Syncing ",
+        "copied": "Watching for changes",
+        "restarting": "[worker]devworker: ",
+        "ready": "celery.apps.worker celery@",
+    },
+    "tilt": {
+        "noticed": "File Changed",
+        "copied": "/worker updated!",
+        "restarting": "worker │ devworker: ",
+        "ready": "celery.apps.worker celery@",
+    },
+}
 
 
 @dataclass
@@ -79,14 +96,14 @@ class Loop:
 
 
 def poll(what: str, condition: Callable[[], Any], timeout: float, every: float = POLL_EVERY, loop_: Loop | None = None):
-    """stack.poll, failing at once if the tool exited."""
+    """testbed.poll, failing at once if the tool exited."""
 
     def probe() -> Any:
         if loop_ is not None and not loop_.running.alive():
             raise BenchError(f"{loop_.tool} exited while waiting for {what}: {loop_.running.output()[-300:]}")
         return condition()
 
-    return stack.poll(what, probe, timeout, every)
+    return testbed.poll(what, probe, timeout, every)
 
 
 def all_ready(cluster: Cluster, namespace: str) -> bool:
@@ -121,8 +138,19 @@ def _argv(tool: str, cluster: Cluster, namespace: str, copy: Path) -> tuple[list
     if tool == "skaffold":
         return ["skaffold", "dev", "--profile", "offline", "--namespace", namespace, *loop.SKAFFOLD_DEV_FLAGS], environ
     environ |= {"TILT_DEV_DIR": str(copy.parent / "tilt-dev"), "TILT_DISABLE_ANALYTICS": "1"}
-    argv = ["tilt", "up", "--context", cluster.context, "--namespace", namespace, "--port", "0", "--stream",
-            "--", "--offline"]  # fmt: skip
+    argv = [
+        "tilt",
+        "up",
+        "--context",
+        cluster.context,
+        "--namespace",
+        namespace,
+        "--port",
+        "0",
+        "--stream",
+        "--",
+        "--offline",
+    ]
     return argv, environ
 
 
@@ -154,8 +182,15 @@ def started(tool: str, cluster: Cluster, parent: Path, log: Log) -> Iterator[tup
         kubectl(cluster, "delete", "namespace", namespace, "--wait=false", check=False)
 
 
-def _edits(loop_: Loop, what: str, edit: Callable[[str], dict[str, bytes]], arrived: Callable[[str], bool],
-           marks: dict[str, str], iterations: int, log: Log) -> dict[str, Any]:  # fmt: skip
+def _edits(
+    loop_: Loop,
+    what: str,
+    edit: Callable[[str], dict[str, bytes]],
+    arrived: Callable[[str], bool],
+    marks: dict[str, str],
+    iterations: int,
+    log: Log,
+) -> dict[str, Any]:
     """ITERATIONS edits, each a new token, each timed from the save until ARRIVED(token), with its phases."""
     totals, rows = [], []
     for i in range(iterations):
@@ -188,8 +223,12 @@ def _submit_and_wait(loop_: Loop) -> dict[str, Any] | None:
         job_id = response.json()["id"]
     except (requests.RequestException, ValueError):
         return None
-    job = poll(f"job {job_id} to be done", lambda: (j := loop_.get(f"/api/jobs/{job_id}")) and j["status"] in
-               ("done", "failed") and j, 60, loop_=loop_)  # fmt: skip
+    job = poll(
+        f"job {job_id} to be done",
+        lambda: (j := loop_.get(f"/api/jobs/{job_id}")) and j["status"] in ("done", "failed") and j,
+        60,
+        loop_=loop_,
+    )
     return job.get("result") or {}
 
 
@@ -233,8 +272,10 @@ def lock_edits(loop_: Loop, iterations: int, log: Log) -> dict[str, Any]:
     for i in range(iterations):
         release = lock_edit.next_release(release)
         totals.append(lock_edit.lock_to_served(loop_.copy, served, release, log))
-        log(f"  {loop_.tool} lock edit {i + 1}/{iterations} ({lock_edit.PACKAGE}=={release}): served "
-            f"{totals[-1]:.1f}s after invoke lock")  # fmt: skip
+        log(
+            f"  {loop_.tool} lock edit {i + 1}/{iterations} ({lock_edit.PACKAGE}=={release}): served "
+            f"{totals[-1]:.1f}s after invoke lock"
+        )
         time.sleep(SETTLE_SECONDS)
     return distribution(totals)
 
@@ -243,8 +284,9 @@ def _describe(row: dict[str, float | None]) -> str:
     return ", ".join(f"{k.removeprefix('to_')} {'?' if v is None else f'{v:.2f}'}" for k, v in row.items())
 
 
-def measure(web_iterations: int, worker_iterations: int, naive_iterations: int, lock_iterations: int, work: Path,
-            log: Log) -> dict:  # fmt: skip
+def measure(
+    web_iterations: int, worker_iterations: int, naive_iterations: int, lock_iterations: int, work: Path, log: Log
+) -> dict:
     """Both tools on the test cluster (started here if none runs, with the dev overlay's datastores)."""
     try:
         outcome = lifecycle.up(with_datastores=True, log=lambda line: log(f"  cluster: {line}"))

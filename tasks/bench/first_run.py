@@ -75,7 +75,7 @@ def interrupt(run: Running, timeout: float = 180) -> int:
 
 def stop_engine(log: Log) -> bool:
     """Stop dockerd (True), where the kube kit runs the test cluster; kind's nodes would go with it (False)."""
-    if lifecycle.choose(current(), "auto") != state.KIT or not docker_running():
+    if lifecycle.choose(current(), "auto") != state.BINARIES or not docker_running():
         return False
     pid = int(Path("/var/run/docker.pid").read_text().strip())
     os.kill(pid, signal.SIGTERM)
@@ -135,7 +135,12 @@ def measure(work: Path, log: Log) -> dict[str, dict[str, dict[str, Any]]]:
         with cold_machine(log):
             cold = _timed(clone, tilt, "cold", log)
         warm = _timed(clone, tilt, "warm", log)
-        subprocess.run([".venv/bin/invoke", "down", *(["--tilt"] if tilt else [])], cwd=clone, capture_output=True,
-                       timeout=300, check=False)  # fmt: skip
+        subprocess.run(
+            [".venv/bin/invoke", "down", *(["--tilt"] if tilt else [])],
+            cwd=clone,
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
         results[tool] = {"cold": cold, "warm": warm}
     return results

@@ -13,8 +13,8 @@ import json
 import subprocess
 from typing import Any
 
-from tasks.bench.stack import BenchError
 from tasks.bench.stats import distribution
+from tasks.bench.testbed import BenchError
 from tasks.containers.podrun import RunningPod
 from tasks.image.docker_engine import run_in
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.bench.reload import VIEW_ANCHOR, VIEW_FILE
-from tasks.bench.stack import BenchError
+from tasks.bench.testbed import BenchError
 from tasks.containers.filesync import edited
 
 PACKAGE = "humanize"  # pure Python, no dependencies, one small wheel
@@ -47,8 +47,9 @@ def lock_to_served(copy: Path, served: Callable[[], Any], release: str, log: Cal
     app_in = copy / "requirements" / "app.in"
     app_in.write_text(pinned_in(app_in.read_text(), release))
     typed = time.monotonic()
-    locked = subprocess.run([str(copy / ".venv" / "bin" / "invoke"), "lock"], cwd=copy, capture_output=True,
-                            text=True, timeout=600)  # fmt: skip
+    locked = subprocess.run(
+        [str(copy / ".venv" / "bin" / "invoke"), "lock"], cwd=copy, capture_output=True, text=True, timeout=600
+    )
     if locked.returncode != 0:
         raise BenchError(f"invoke lock failed: {locked.stderr.strip() or locked.stdout.strip()}")
     log(f"  invoke lock: {locked.stdout.strip().splitlines()[0]} ({time.monotonic() - typed:.1f}s)")

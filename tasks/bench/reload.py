@@ -17,8 +17,8 @@ from typing import Any
 
 import requests
 
-from tasks.bench.stack import WEB, BenchError, PodSet, get_json, poll
 from tasks.bench.stats import distribution, median_of
+from tasks.bench.testbed import WEB, BenchError, PodSet, get_json, poll
 from tasks.containers.filesync import SKAFFOLD_UNTAR, TILT_UNTAR, edited, sync
 from tasks.containers.podrun import RunningPod, docker
 from tasks.image import builds

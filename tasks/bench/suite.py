@@ -18,7 +18,7 @@ from typing import Any
 from invoke.exceptions import Exit
 
 from tasks.bench import cluster_loop, first_run, floor, meta, reload, report, throughput
-from tasks.bench.stack import BenchError, PodSet, datastores, get_json, poll
+from tasks.bench.testbed import BenchError, PodSet, datastores, get_json, poll
 from tasks.containers.filesync import SyncError
 from tasks.image import builds
 from tasks.image.debian_base import ensure_base
@@ -48,12 +48,34 @@ class Plan:
     concurrency: int = 8
 
 
-FULL = Plan(web_edits=12, all_pods_edits=5, worker_edits=10, naive_loops=3, cold_starts=5,
-            healthz_requests=3000, home_requests=1000, jobs=300, cluster_edits=12, cluster_naive_loops=3,
-            lock_edits=3, first_runs=True)  # fmt: skip
-QUICK = Plan(web_edits=3, all_pods_edits=2, worker_edits=2, naive_loops=1, cold_starts=3,
-             healthz_requests=300, home_requests=100, jobs=30, cluster_edits=2, cluster_naive_loops=1,
-             lock_edits=0, first_runs=False)  # fmt: skip
+FULL = Plan(
+    web_edits=12,
+    all_pods_edits=5,
+    worker_edits=10,
+    naive_loops=3,
+    cold_starts=5,
+    healthz_requests=3000,
+    home_requests=1000,
+    jobs=300,
+    cluster_edits=12,
+    cluster_naive_loops=3,
+    lock_edits=3,
+    first_runs=True,
+)
+QUICK = Plan(
+    web_edits=3,
+    all_pods_edits=2,
+    worker_edits=2,
+    naive_loops=1,
+    cold_starts=3,
+    healthz_requests=300,
+    home_requests=100,
+    jobs=30,
+    cluster_edits=2,
+    cluster_naive_loops=1,
+    lock_edits=0,
+    first_runs=False,
+)
 
 
 class Progress:
@@ -172,8 +194,9 @@ def measure(plan: Plan, progress: Progress) -> dict[str, Any]:
 
     progress.next("the real loop on the test cluster: skaffold dev and tilt up, then `skaffold run` as the naive loop")
     with tempfile.TemporaryDirectory(prefix="shipyard-bench-") as work:
-        real = cluster_loop.measure(plan.cluster_edits, plan.cluster_edits, plan.cluster_naive_loops, plan.lock_edits,
-                                    Path(work), progress)  # fmt: skip
+        real = cluster_loop.measure(
+            plan.cluster_edits, plan.cluster_edits, plan.cluster_naive_loops, plan.lock_edits, Path(work), progress
+        )
     for tool in cluster_loop.TOOLS:
         for key, value in real[tool].items():
             metrics[f"{tool}_{key}"] = value
@@ -238,8 +261,10 @@ def prod_throughput(prod: PodSet, stores: dict[str, str], plan: Plan, progress: 
     pages = {}
     for name, path, count in (("liveness", "/healthz", plan.healthz_requests), ("home", "/", plan.home_requests)):
         pages[name] = throughput.page(path, count, plan.concurrency, headers)
-        progress(f"  GET {path}: {pages[name]['requests_per_second']:.0f} requests/s, "
-                 f"p95 {pages[name]['latency_p95'] * 1000:.0f} ms, {pages[name]['ok']:.0%} ok")  # fmt: skip
+        progress(
+            f"  GET {path}: {pages[name]['requests_per_second']:.0f} requests/s, "
+            f"p95 {pages[name]['latency_p95'] * 1000:.0f} ms, {pages[name]['ok']:.0%} ok"
+        )
     jobs = throughput.jobs(plan.jobs, plan.concurrency, headers, stores["DATABASE_URL"])
     progress(f"  {jobs['jobs']} jobs in {jobs['seconds']:.1f}s: {jobs['jobs_per_second']:.1f} jobs/s end to end")
     return {"web_throughput": pages, "celery_throughput": jobs}

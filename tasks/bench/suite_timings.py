@@ -44,13 +44,19 @@ def table(data: dict[str, Any], commit: str, command: str = COMMAND, when: str =
     for name, part in sorted(parts.items(), key=lambda item: -item[1]["seconds"]):
         lines.append(_row(name, part["tests"], f"{part['seconds']:.0f}", f"{part['slept']:.0f}"))
     wide = sorted(((n, f) for n, f in fixtures.items() if f["seconds"] >= 1), key=lambda item: -item[1]["seconds"])
-    lines += ["", _row("wide fixture (set up once)", "seconds", "of which in time.sleep", "first needed by"),
-              _row("---", "---", "---", "---")]  # fmt: skip
+    lines += [
+        "",
+        _row("wide fixture (set up once)", "seconds", "of which in time.sleep", "first needed by"),
+        _row("---", "---", "---", "---"),
+    ]
     for name, fixture in wide:
         first = fixture["first_needed_by"].split("::", 1)[0]
         lines.append(_row(f"`{name}`", f"{fixture['seconds']:.0f}", f"{fixture['slept']:.0f}", f"`{first}`"))
-    lines += ["", _row("file (slowest first)", "part", "tests", "seconds", "of which in time.sleep"),
-              _row("---", "---", "---", "---", "---")]  # fmt: skip
+    lines += [
+        "",
+        _row("file (slowest first)", "part", "tests", "seconds", "of which in time.sleep"),
+        _row("---", "---", "---", "---", "---"),
+    ]
     for name, entry in sorted(files.items(), key=lambda item: -item[1]["seconds"])[:TOP_FILES]:
         lines.append(
             _row(f"`{name}`", entry["part"], entry["tests"], f"{entry['seconds']:.0f}", f"{entry['slept']:.0f}")

@@ -15,7 +15,7 @@ from typing import Any
 import psycopg2
 
 from tasks.bench import loadgen
-from tasks.bench.stack import WEB, BenchError, poll
+from tasks.bench.testbed import WEB, BenchError, poll
 from tasks.paths import ROOT
 
 
@@ -32,8 +32,9 @@ def run_loadgen(*args: str, headers: dict[str, str], seconds: float) -> dict[str
 
 def page(path: str, count: int, concurrency: int, headers: dict[str, str], seconds: float = 30) -> dict[str, Any]:
     """Requests per second and latency of GET `path`; ok is the share answered 200."""
-    summary = run_loadgen("--get", path, "--count", str(count), "--concurrency", str(concurrency),
-                      headers=headers, seconds=seconds)  # fmt: skip
+    summary = run_loadgen(
+        "--get", path, "--count", str(count), "--concurrency", str(concurrency), headers=headers, seconds=seconds
+    )
     ok = summary["statuses"].get("200", 0)
     if not ok:
         raise BenchError(f"GET {path} never answered 200: {summary['statuses']}")

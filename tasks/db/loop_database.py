@@ -52,14 +52,33 @@ class LoopDatabase:
 
     def kubectl(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
         scope = ["--namespace", self.namespace] if self.namespace else []
-        return subprocess.run([tool("kubectl"), "--context", self.context, *scope, *args], env=self.env,
-                              capture_output=True, text=True, timeout=timeout, check=False)  # fmt: skip
+        return subprocess.run(
+            [tool("kubectl"), "--context", self.context, *scope, *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
     def sql(self, *statements: str, database: str = "postgres", timeout: float = 300) -> str:
         """Each statement in its own transaction (CREATE/ALTER DATABASE refuse a block), stopping at the first
         error, in the postgres pod as its superuser; their output. Exit with PostgreSQL's message on an error."""
-        argv = ["exec", "statefulset/postgres", "-c", "postgres", "--", "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1",
-                "-At", "-d", database]  # fmt: skip
+        argv = [
+            "exec",
+            "statefulset/postgres",
+            "-c",
+            "postgres",
+            "--",
+            "psql",
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-At",
+            "-d",
+            database,
+        ]
         for statement in statements:
             argv += ["-c", statement]
         ran = self.kubectl(*argv, timeout=timeout)

@@ -23,5 +23,8 @@ def lock(c: Context, upgrade: list[str] | None = None, upgrade_all: bool = False
     if not changed:
         print("lock: every pin is as it was", flush=True)
     else:
-        print("lock: a running loop rebuilds the image and rolls the pods now (Tilt installs a dev.txt-only change "
-              "in the pods); ./bin/setup brings .venv to tools.txt", flush=True)  # fmt: skip
+        print(
+            "lock: a running loop rebuilds the image and rolls the pods now (Tilt installs a dev.txt-only change "
+            "in the pods); ./bin/setup brings .venv to tools.txt",
+            flush=True,
+        )

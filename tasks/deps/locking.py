@@ -54,9 +54,18 @@ def _reason(output: str) -> str:
 
 def _compile(uv: str, work: Path, name: str, constraint: str | None, upgrade: list[str], upgrade_all: bool) -> None:
     argv = [
-        uv, "pip", "compile", "--quiet", "--python-version", PYTHON_VERSION,
-        "--custom-compile-command", HEADER_COMMAND, f"requirements/{name}.in", "-o", f"requirements/{name}.txt",
-    ]  # fmt: skip
+        uv,
+        "pip",
+        "compile",
+        "--quiet",
+        "--python-version",
+        PYTHON_VERSION,
+        "--custom-compile-command",
+        HEADER_COMMAND,
+        f"requirements/{name}.in",
+        "-o",
+        f"requirements/{name}.txt",
+    ]
     if constraint:
         argv += ["--constraint", f"requirements/{constraint}.txt"]
     argv += ["--upgrade"] if upgrade_all else [f"--upgrade-package={package}" for package in upgrade]
@@ -93,11 +102,13 @@ def lock(upgrade: list[str] | None = None, upgrade_all: bool = False) -> list[Ch
             staged.append((current.with_name(f".{name}.txt.partial"), current))
             shutil.copyfile(new, staged[-1][0])
             if before != after:
-                changed.append(Changed(
-                    f"requirements/{name}.txt",
-                    [f"{p}=={v}" for p, v in sorted(after.items()) if before.get(p) != v],
-                    [f"{p}=={v}" for p, v in sorted(before.items()) if after.get(p) != v],
-                ))  # fmt: skip
+                changed.append(
+                    Changed(
+                        f"requirements/{name}.txt",
+                        [f"{p}=={v}" for p, v in sorted(after.items()) if before.get(p) != v],
+                        [f"{p}=={v}" for p, v in sorted(before.items()) if after.get(p) != v],
+                    )
+                )
         # Each lock whole or not at all, and all three at once: a watching loop sees one change, not two rebuilds.
         for partial, current in staged:
             partial.replace(current)

@@ -9,7 +9,7 @@ import sys
 
 from invoke import Context, Exit, task
 
-from tasks import cluster
+from tasks import cluster, ports
 from tasks.cluster.progress import Progress
 from tasks.devloop import forwarded_metrics as dev_metrics
 from tasks.devloop import in_pod, loop, minikube, prepare, supervise, targets
@@ -38,7 +38,7 @@ def doctor(c: Context, tilt: bool = False, offline: bool = False, online: bool =
         "tilt": "run `tilt up` instead of `skaffold dev`",
         "offline": "build on the debootstrap base shipyard-base:bookworm without asking whether a registry answers",
         "online": "build on the official python:3.11-slim-bookworm without asking whether a registry answers",
-        "debug": "run web under debugpy, listening on 127.0.0.1:5678 for .vscode/launch.json's attach",
+        "debug": f"run web under debugpy, listening on 127.0.0.1:{ports.DEBUGPY} for .vscode/launch.json's attach",
     }
 )
 def up(c: Context, tilt: bool = False, offline: bool = False, online: bool = False, debug: bool = False) -> None:
@@ -52,7 +52,7 @@ def up(c: Context, tilt: bool = False, offline: bool = False, online: bool = Fal
     target = prepare.cluster(c, diagnosis, phases, log)
     argv, env = loop.command(target, tilt, diagnosis.offline, debug)
     print(f"up: {target.kind} ({target.context}): {target.plan}", flush=True)
-    listening = "web on http://127.0.0.1:8000" + (", debugpy on 127.0.0.1:5678" if debug else "")
+    listening = f"web on {ports.WEB_URL}" + (f", debugpy on 127.0.0.1:{ports.DEBUGPY}" if debug else "")
     print(f"up: {' '.join(argv)} ({listening})", flush=True)
     code = supervise.run(argv, env, ROOT, target, phases)
     if code not in (0, 130, -signal.SIGINT):
@@ -71,7 +71,7 @@ def down(c: Context, tilt: bool = False, stop_cluster: bool = False) -> None:
     subprocess.run(argv, cwd=ROOT, env=env, check=True)
     if stop_cluster and target.kind == "minikube":
         c.run(f"minikube stop --profile {minikube.PROFILE}")
-    elif stop_cluster and target.kind == "harness":
+    elif stop_cluster and target.kind == "test-cluster":
         cluster.down(c)
     print(f"down: removed the dev loop from {target.context}")
 

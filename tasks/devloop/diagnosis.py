@@ -12,8 +12,9 @@ from pathlib import Path
 
 from invoke.exceptions import Exit
 
+from tasks import ports
 from tasks.cluster import datastores, registry
-from tasks.cluster import layout as harness_layout
+from tasks.cluster import layout as test_cluster_layout
 from tasks.devloop import loop_readiness, registry_probe, targets
 from tasks.image import debian_base
 from tasks.image.builds import OFFICIAL_BASE
@@ -23,7 +24,7 @@ from tasks.services.reach import port_open
 SKAFFOLD_SCHEMA = "skaffold/v4beta14"  # skaffold.yaml's apiVersion
 MIN_TILT = (0, 33, 0)
 MIN_MINIKUBE = (1, 32, 0)
-LOOP_PORTS = (8000, 5678)  # web and debugpy, forwarded to 127.0.0.1 (README, .vscode/launch.json)
+LOOP_PORTS = (ports.WEB, ports.DEBUGPY)  # web and debugpy, forwarded to 127.0.0.1 (README, .vscode/launch.json)
 INSTALL = {
     "docker": "install Docker Engine and start it (sudo ./bin/setup --loop, or sudo apt-get install docker.io)",
     "minikube": "install minikube >= 1.32: https://minikube.sigs.k8s.io/docs/start/",
@@ -108,31 +109,42 @@ def check_base(offline: bool, tag: str = debian_base.BASE_TAG) -> Finding | None
         return Finding("base", True, f"{tag} is built")
     if os.geteuid() == 0 and shutil.which("debootstrap"):
         return Finding("base", True, f"{tag} is missing; invoke up builds it from Debian packages (debootstrap)")
-    return Finding("base", False, f"{tag} is missing and needs root and debootstrap to build: "
-                   "run `sudo ./bin/setup --loop`, then `sudo .venv/bin/invoke image.base --offline`")  # fmt: skip
+    return Finding(
+        "base",
+        False,
+        f"{tag} is missing and needs root and debootstrap to build: "
+        "run `sudo ./bin/setup --loop`, then `sudo .venv/bin/invoke image.base --offline`",
+    )
 
 
-def check_datastores(target: targets.Target | None, starting_harness: bool, offline: bool,
-                     wanted: dict[str, str] | None = None) -> Finding | None:  # fmt: skip
+def check_datastores(
+    target: targets.Target | None, starting_test_cluster: bool, offline: bool, wanted: dict[str, str] | None = None
+) -> Finding | None:
     """The test cluster's registry holds the PostgreSQL and Redis images the dev overlay pulls, or up can add them."""
-    if not starting_harness and (target is None or target.kind != "harness"):
+    if not starting_test_cluster and (target is None or target.kind != "test-cluster"):
         return None  # minikube, kind...: their nodes pull from Docker Hub, as the README says
     images = wanted or datastores.wanted()
     names = ", ".join(f"{name}:{tag}" for name, tag in images.items())
-    missing = list(images) if target is None else [
-        name for name, tag in images.items() if not registry.has(target.registry, f"library/{name}", tag)
-    ]  # fmt: skip
+    missing = (
+        list(images)
+        if target is None
+        else [name for name, tag in images.items() if not registry.has(target.registry, f"library/{name}", tag)]
+    )
     if not missing:
         return Finding("datastores", True, f"{names} are in the cluster's registry {target.registry}")
     absent = ", ".join(f"{name}:{images[name]}" for name in missing)
     where = "the new cluster's registry" if target is None else f"the registry {target.registry}"
-    kit = harness_layout.current().kit_dir / "images"
+    kit = test_cluster_layout.current().kit_dir / "images"
     if all((kit / name / "Dockerfile").is_file() for name in missing):
         return Finding("datastores", True, f"{absent} not yet in {where}; invoke up builds them ({kit}), pushes them")
     if not offline:
         return Finding("datastores", True, f"{absent} not yet in {where}; invoke up pulls and pushes them")
-    return Finding("datastores", False, f"{absent} not in {where}, and with no registry and no stand-in Dockerfiles in "
-                   f"{kit} they cannot be made: set SHIPYARD_KUBE_DIR to the kube kit's folder")  # fmt: skip
+    return Finding(
+        "datastores",
+        False,
+        f"{absent} not in {where}, and with no registry and no stand-in Dockerfiles in "
+        f"{kit} they cannot be made: set SHIPYARD_KUBE_DIR to the kube kit's folder",
+    )
 
 
 def check_versioned(tool: str, argv: list[str], minimum: tuple[int, ...]) -> Finding:
@@ -170,10 +182,10 @@ def check_cluster(target: targets.Target | None, why: str, starter: str) -> Find
 def check_ports() -> Finding:
     taken = [port for port in LOOP_PORTS if port_open("127.0.0.1", port)]
     if taken:
-        ports = " and ".join(f"127.0.0.1:{port}" for port in taken)
-        return Finding("ports", False, f"{ports} in use; the loop forwards web (8000) and debugpy (5678) there: "
-                       "stop what listens (ss -ltnp)")  # fmt: skip
-    return Finding("ports", True, "127.0.0.1:8000 (web) and :5678 (debugpy) are free")
+        where = " and ".join(f"127.0.0.1:{port}" for port in taken)
+        forwards = f"the loop forwards web ({ports.WEB}) and debugpy ({ports.DEBUGPY}) there"
+        return Finding("ports", False, f"{where} in use; {forwards}: stop what listens (ss -ltnp)")
+    return Finding("ports", True, f"127.0.0.1:{ports.WEB} (web) and :{ports.DEBUGPY} (debugpy) are free")
 
 
 def check_database(target: targets.Target | None, namespace: str) -> Finding | None:
@@ -183,8 +195,11 @@ def check_database(target: targets.Target | None, namespace: str) -> Finding | N
         return None
     ahead = answer.get("unknown_migrations") or []
     if ahead:
-        return Finding("database", False, f"has {len(ahead)} migration(s) this checkout lacks: {', '.join(ahead)}; "
-                       f"{answer.get('fix', '')}")  # fmt: skip
+        return Finding(
+            "database",
+            False,
+            f"has {len(ahead)} migration(s) this checkout lacks: {', '.join(ahead)}; {answer.get('fix', '')}",
+        )
     if answer.get("status") != "ok":
         return Finding("database", False, f"the running loop's web is not ready: failing {answer.get('failing')}")
     return Finding("database", True, "the running loop's database has exactly this checkout's migrations")
@@ -202,7 +217,7 @@ def check_skaffold() -> Finding:
 
 def check_kit_tool(tool: str) -> Finding | None:
     """skaffold and tilt come with the kube kit, unpacked when the test cluster starts."""
-    packed = harness_layout.current().kit_dir / "bin" / f"{tool}.xz"
+    packed = test_cluster_layout.current().kit_dir / "bin" / f"{tool}.xz"
     return Finding(tool, True, f"comes with the test cluster ({packed})") if packed.is_file() else None
 
 
@@ -223,14 +238,14 @@ def diagnose(tilt: bool = False, offline: bool | None = None, namespace: str | N
     if target is not None and "PATH" in target.env:
         # The test cluster brings its own skaffold and tilt: look for the tools where the loop will.
         os.environ["PATH"] = target.env["PATH"]
-    starting_harness = starter.startswith("the project's test cluster")
+    starting_test_cluster = starter.startswith("the project's test cluster")
     registry_line, offline = check_registry(offline)
     findings = [check_cluster(target, why, starter), check_docker(), registry_line, check_kubectl()]
-    findings += [f for f in (check_base(offline), check_datastores(target, starting_harness, offline)) if f]
+    findings += [f for f in (check_base(offline), check_datastores(target, starting_test_cluster, offline)) if f]
     if starter == "minikube":
         findings.append(check_versioned("minikube", ["minikube", "version", "--short"], MIN_MINIKUBE))
     tool = "tilt" if tilt else "skaffold"
-    kit_tool = check_kit_tool(tool) if starting_harness and not shutil.which(tool) else None
+    kit_tool = check_kit_tool(tool) if starting_test_cluster and not shutil.which(tool) else None
     findings.append(kit_tool or (check_versioned("tilt", ["tilt", "version"], MIN_TILT) if tilt else check_skaffold()))
     findings.append(check_ports())
     if namespace is not None:

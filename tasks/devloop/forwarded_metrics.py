@@ -10,13 +10,14 @@ import subprocess
 import time
 import urllib.request
 
+from tasks import ports
 from tasks.devloop import prometheus
 from tasks.devloop.running import Running
 from tasks.devloop.targets import Target
 from tasks.paths import ROOT, tool
 
 WORKLOADS = ("web", "worker", "beat")
-METRICS_PORT = 9100  # the containers' `metrics` port (k8s/base)
+METRICS_PORT = ports.METRICS  # the containers' `metrics` port (k8s/base)
 STATE = ROOT / ".state" / "metrics"
 SCRAPE_SECONDS = 5
 
@@ -28,8 +29,17 @@ class Unreachable(Exception):
 def forward(target: Target, namespace: str, workload: str) -> tuple[Running, str]:
     """kubectl port-forward to the workload's metrics port on a loopback port kubectl picks: (it, host:port)."""
     where = ["-n", namespace] if namespace else []
-    argv = [tool("kubectl"), "--context", target.context, *where, "port-forward", f"deployment/{workload}",
-            f":{METRICS_PORT}", "--address", "127.0.0.1"]  # fmt: skip
+    argv = [
+        tool("kubectl"),
+        "--context",
+        target.context,
+        *where,
+        "port-forward",
+        f"deployment/{workload}",
+        f":{METRICS_PORT}",
+        "--address",
+        "127.0.0.1",
+    ]
     STATE.mkdir(parents=True, exist_ok=True)
     running = Running(argv, ROOT, {**os.environ, **target.env}, STATE / f"forward-{workload}.log")
     deadline = time.monotonic() + 30

@@ -37,12 +37,21 @@ def web(command: str, namespace: str) -> tuple[targets.Target, list[str], dict[s
     if target is None:
         raise Exit(f"{command}: {why}: start the dev loop first (./bin/up)", code=1)
     env = {**os.environ, **target.env}
-    found = subprocess.run([*_base(target, namespace), "get", "deployment", "web", "-o", "name"], env=env,
-                           capture_output=True, text=True, timeout=30, check=False)  # fmt: skip
+    found = subprocess.run(
+        [*_base(target, namespace), "get", "deployment", "web", "-o", "name"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     if found.returncode != 0:
         where = f"namespace {namespace}" if namespace else "the context's namespace"
-        raise Exit(f"{command}: no web Deployment in {where} of {target.context}: start the dev loop first (./bin/up)"
-                   " or pass --namespace", code=1)  # fmt: skip
+        raise Exit(
+            f"{command}: no web Deployment in {where} of {target.context}: start the dev loop first (./bin/up)"
+            " or pass --namespace",
+            code=1,
+        )
     return target, exec_in_web(target, namespace), env
 
 
@@ -84,8 +93,11 @@ def _checkout_digests() -> dict[str, str]:
     digests = {}
     for path in sorted(APP.rglob("*.py")):
         relative = path.relative_to(APP)
-        if not any(part in _NOT_IN_THE_POD for part in relative.parts) and not relative.name.startswith("test_") \
-                and relative.name != "conftest.py":  # fmt: skip
+        if (
+            not any(part in _NOT_IN_THE_POD for part in relative.parts)
+            and not relative.name.startswith("test_")
+            and relative.name != "conftest.py"
+        ):
             digests[relative.as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
     return digests
 
@@ -93,8 +105,15 @@ def _checkout_digests() -> dict[str, str]:
 def _unsynced(kubectl_exec: list[str], env: dict[str, str]) -> list[str]:
     """The checkout's modules that the web pod has not got as they are here (none: in step)."""
     mine = _checkout_digests()
-    theirs = subprocess.run([*kubectl_exec, "-i", "--", "python", "-c", _POD_DIGESTS], input="\n".join(mine),
-                            env=env, capture_output=True, text=True, timeout=60, check=True).stdout  # fmt: skip
+    theirs = subprocess.run(
+        [*kubectl_exec, "-i", "--", "python", "-c", _POD_DIGESTS],
+        input="\n".join(mine),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
     pod = dict(line.split(" ", 1) for line in theirs.splitlines() if " " in line)
     return [path for path, digest in mine.items() if pod.get(path) != digest]
 
@@ -109,15 +128,20 @@ def wait_for_sync(command: str, kubectl_exec: list[str], env: dict[str, str]) ->
     while unsynced := _unsynced(kubectl_exec, env):
         waited = time.monotonic() - started
         if waited > SYNC_WAIT_SECONDS:
-            raise Exit(f"{command}: the loop's web pod still lacks your edits to app/{unsynced[0]} (and "
-                       f"{len(unsynced) - 1} more) after {SYNC_WAIT_SECONDS:.0f}s: is skaffold dev or tilt up "
-                       "still running? (docs/troubleshooting.md: a new folder's files vanish from the pods)",
-                       code=1)  # fmt: skip
+            raise Exit(
+                f"{command}: the loop's web pod still lacks your edits to app/{unsynced[0]} (and "
+                f"{len(unsynced) - 1} more) after {SYNC_WAIT_SECONDS:.0f}s: is skaffold dev or tilt up "
+                "still running? (docs/troubleshooting.md: a new folder's files vanish from the pods)",
+                code=1,
+            )
         if waited > NUDGE_AFTER_SECONDS and not nudged:
             for relative in unsynced:
                 os.utime(APP / relative)
-            print(f"{command}: the loop had not copied app/{unsynced[0]} (and {len(unsynced) - 1} more) into the "
-                  "pod; saved them again so it does", flush=True)  # fmt: skip
+            print(
+                f"{command}: the loop had not copied app/{unsynced[0]} (and {len(unsynced) - 1} more) into the "
+                "pod; saved them again so it does",
+                flush=True,
+            )
             nudged = True
         time.sleep(0.3)
 
@@ -135,8 +159,13 @@ def makemigrations(apps: list[str], namespace: str = "") -> list[Path]:
     written = []
     for relative in (line.strip() for line in made.stdout.splitlines() if line.strip().endswith(".py")):
         local = _inside(relative)
-        content = subprocess.run([*kubectl_exec, "--", "cat", str(POD_APP / local.relative_to(APP.resolve()))],
-                                 env=env, capture_output=True, timeout=60, check=True).stdout  # fmt: skip
+        content = subprocess.run(
+            [*kubectl_exec, "--", "cat", str(POD_APP / local.relative_to(APP.resolve()))],
+            env=env,
+            capture_output=True,
+            timeout=60,
+            check=True,
+        ).stdout
         partial = local.with_name(f".{local.name}.partial")
         partial.write_bytes(content)
         partial.replace(local)  # never a half-written migration in the checkout

@@ -10,13 +10,14 @@ import json
 import os
 import subprocess
 
+from tasks import ports
 from tasks.devloop import in_pod
 from tasks.devloop.targets import Target
 
-ASK = """
+ASK = f"""
 import urllib.error, urllib.request
 try:
-    body = urllib.request.urlopen("http://127.0.0.1:8000/readyz", timeout=5).read()
+    body = urllib.request.urlopen("http://127.0.0.1:{ports.WEB}/readyz", timeout=5).read()
 except urllib.error.HTTPError as error:
     body = error.read()
 print(body.decode())

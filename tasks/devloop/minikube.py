@@ -9,13 +9,6 @@ PROFILE = "minikube"
 MINIKUBE_START = ["minikube", "start", "--profile", PROFILE, "--cni", "calico", "--addons", "metrics-server"]
 
 
-def minikube_running() -> bool:
-    result = subprocess.run(
-        ["minikube", "status", "--profile", PROFILE, "--format", "{{.Host}}"], capture_output=True, text=True
-    )
-    return result.returncode == 0 and result.stdout.strip() == "Running"
-
-
 def minikube_docker_env() -> dict[str, str]:
     """DOCKER_HOST and friends for minikube's engine, so images are built where pods run."""
     out = subprocess.run(

@@ -41,7 +41,7 @@ def cluster(c: Context, diagnosis: Diagnosis, phases: Phases, log: Progress) -> 
     if target is None and diagnosis.starter == "minikube":
         log("starting minikube")
         c.run(" ".join(minikube.MINIKUBE_START))
-    elif target is None or target.kind == "harness":
+    elif target is None or target.kind == "test-cluster":
         if target is None:
             log(f"starting {diagnosis.starter}")
         lifecycle.up(with_datastores=True, log=log)  # pushes only the images its registry lacks

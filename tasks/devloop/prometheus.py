@@ -25,5 +25,10 @@ def config(targets: dict[str, str], interval_seconds: float) -> str:
 
 
 def argv(config_file: str, data_dir: str, listen: str) -> list[str]:
-    return [binary(), f"--config.file={config_file}", f"--storage.tsdb.path={data_dir}",
-            f"--web.listen-address={listen}", "--log.level=warn"]  # fmt: skip
+    return [
+        binary(),
+        f"--config.file={config_file}",
+        f"--storage.tsdb.path={data_dir}",
+        f"--web.listen-address={listen}",
+        "--log.level=warn",
+    ]

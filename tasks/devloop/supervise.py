@@ -19,11 +19,12 @@ import urllib.request
 from datetime import datetime
 from pathlib import Path
 
+from tasks import ports
 from tasks.devloop.phases import Phases
 from tasks.devloop.targets import Target
 from tasks.paths import tool
 
-WEB_URL = "http://127.0.0.1:8000/"
+WEB_URL = f"{ports.WEB_URL}/"
 APP_IMAGE = "shipyard-app"
 SELECTOR = "app.kubernetes.io/part-of=shipyard"
 POLL = 0.5
@@ -73,12 +74,16 @@ class Watch:
         now = time.time()
         if self.built is None and any(
             APP_IMAGE in c.get("image", "") for pod in new for c in pod["spec"].get("containers", [])
-        ):  # fmt: skip
+        ):
             self.built = now
-        if self.built is not None and self.deployed is None and any(
-            pod["metadata"].get("labels", {}).get("app.kubernetes.io/component") == "web" and _running(pod)
-            for pod in new
-        ):  # fmt: skip
+        if (
+            self.built is not None
+            and self.deployed is None
+            and any(
+                pod["metadata"].get("labels", {}).get("app.kubernetes.io/component") == "web" and _running(pod)
+                for pod in new
+            )
+        ):
             self.deployed = now
 
     def run(self) -> None:
@@ -93,8 +98,10 @@ class Watch:
                     if at is not None:
                         self.phases.done(phase, at)
                 self.phases.done("served", served)
-                print(f"up: served {self.url} {self.phases.total():.1f}s after the command: {self.phases.line()}",
-                      flush=True)  # fmt: skip
+                print(
+                    f"up: served {self.url} {self.phases.total():.1f}s after the command: {self.phases.line()}",
+                    flush=True,
+                )
                 return
             self.stop.wait(POLL)
 

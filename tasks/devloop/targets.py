@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from tasks.cluster import client as harness
-from tasks.cluster import layout as harness_layout
+from tasks.cluster import client as test_cluster
+from tasks.cluster import layout as test_cluster_layout
 from tasks.paths import tool
 
 KEP_1755 = ("kube-public", "local-registry-hosting")
@@ -24,7 +24,7 @@ KEP_1755 = ("kube-public", "local-registry-hosting")
 
 @dataclass(frozen=True)
 class Target:
-    kind: str  # minikube, kind, k3d, docker-desktop, registry (KEP-1755), harness
+    kind: str  # minikube, kind, k3d, docker-desktop, registry (KEP-1755), test-cluster
     context: str
     plan: str  # one line: how images reach the cluster
     registry: str = ""  # where skaffold pushes (--default-repo); "" = the cluster reads the local engine
@@ -53,9 +53,19 @@ def advertised_registry(context: str, env: dict[str, str] | None = None) -> str:
     """The host the cluster's KEP-1755 ConfigMap names for pushes from this machine; "" if none."""
     namespace, name = KEP_1755
     code, out = _kubectl(
-        "--context", context, "get", "configmap", name, "-n", namespace,
-        "-o", r"jsonpath={.data.localRegistryHosting\.v1}", "--request-timeout", "5s", env=env,
-    )  # fmt: skip
+        "--context",
+        context,
+        "get",
+        "configmap",
+        name,
+        "-n",
+        namespace,
+        "-o",
+        r"jsonpath={.data.localRegistryHosting\.v1}",
+        "--request-timeout",
+        "5s",
+        env=env,
+    )
     if code != 0 or not out:
         return ""
     try:
@@ -82,19 +92,22 @@ def of_context(context: str) -> Target | None:
     return None
 
 
-def of_harness() -> Target | None:
-    cluster = harness.running()
+def of_test_cluster() -> Target | None:
+    cluster = test_cluster.running()
     if cluster is None:
         return None
     return Target(
-        "harness", cluster.context, f"pushes to its local registry {cluster.registry} (KEP-1755)",
-        cluster.registry, {k: v for k, v in harness.env(cluster).items() if os.environ.get(k) != v},
-    )  # fmt: skip
+        "test-cluster",
+        cluster.context,
+        f"pushes to its local registry {cluster.registry} (KEP-1755)",
+        cluster.registry,
+        {k: v for k, v in test_cluster.env(cluster).items() if os.environ.get(k) != v},
+    )
 
 
 def find() -> tuple[Target | None, str]:
     """The cluster the loop will use, or None and a one-line reason."""
-    target = of_harness()
+    target = of_test_cluster()
     if target:
         return target, ""
     context = current_context()
@@ -110,6 +123,6 @@ def starter() -> str:
     """What `invoke up` starts when no cluster runs: minikube if installed, else the test cluster; "" if neither."""
     if shutil.which("minikube"):
         return "minikube"
-    if shutil.which("kind") or harness_layout.current().kit_dir.is_dir():
+    if shutil.which("kind") or test_cluster_layout.current().kit_dir.is_dir():
         return "the project's test cluster (invoke cluster.up)"
     return ""

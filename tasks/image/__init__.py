@@ -50,9 +50,13 @@ def base(c: Context, offline: bool = False, force: bool = False) -> None:
     }
 )
 def build(
-    c: Context, target: str = "prod", offline: bool = False, online: bool = False, base_image: str = "",
+    c: Context,
+    target: str = "prod",
+    offline: bool = False,
+    online: bool = False,
+    base_image: str = "",
     verbose: bool = False,
-) -> None:  # fmt: skip
+) -> None:
     """Build shipyard-app:dev or :prod on a local base image (never pulls unless --online)."""
     if target not in builds.TARGETS:
         raise Exit(f"unknown --target {target!r}: use --target dev or --target prod", code=1)

@@ -111,11 +111,22 @@ def build(
     with tempfile.TemporaryDirectory(prefix="shipyard-build-") as scratch:
         iidfile = Path(scratch) / "iid"
         argv = [
-            *b.argv, "--progress", "plain", "--network", "host",
-            "--target", target, "--tag", tag, "--iidfile", str(iidfile),
-            "--build-arg", f"BASE_IMAGE={base}",
-            "--file", str(context / "Dockerfile"),
-        ]  # fmt: skip
+            *b.argv,
+            "--progress",
+            "plain",
+            "--network",
+            "host",
+            "--target",
+            target,
+            "--tag",
+            tag,
+            "--iidfile",
+            str(iidfile),
+            "--build-arg",
+            f"BASE_IMAGE={base}",
+            "--file",
+            str(context / "Dockerfile"),
+        ]
         if HOST_CA.is_file():
             argv += ["--secret", f"id={CA_SECRET_ID},src={HOST_CA}"]
         log(f"building {tag} (target {target}) on {base} with {b.describe()}")

@@ -98,10 +98,18 @@ def build_base(tag: str = BASE_TAG, log: Log = say) -> str:
         rootfs = work / "rootfs"
         log(f"[1/5] debootstrap {SUITE} from {mirror} (+ {', '.join(PACKAGES)})")
         _check_call(
-            ["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}", "--components=main",
-             f"--cache-dir={_debootstrap_cache()}", SUITE, str(rootfs), mirror],
+            [
+                "debootstrap",
+                "--variant=minbase",
+                f"--include={','.join(PACKAGES)}",
+                "--components=main",
+                f"--cache-dir={_debootstrap_cache()}",
+                SUITE,
+                str(rootfs),
+                mirror,
+            ],
             "debootstrap",
-        )  # fmt: skip
+        )
         log("[2/5] configure apt/dpkg and apply -updates/-security from the host's mirrors")
         _configure(rootfs, apt_sources.for_suite(sources, SUITE))
         _upgrade(rootfs)
@@ -229,8 +237,9 @@ def _smoke_test(ref: str) -> None:
         "assert ctx.cert_store_stats()['x509_ca'] > 0, 'no CA certificates'; "
         "zoneinfo.ZoneInfo('Europe/Paris')"
     )
-    result = subprocess.run(["docker", "run", "--rm", "--network", "none", ref, "python3", "-c", probe],
-                            capture_output=True, text=True)  # fmt: skip
+    result = subprocess.run(
+        ["docker", "run", "--rm", "--network", "none", ref, "python3", "-c", probe], capture_output=True, text=True
+    )
     if result.returncode != 0:
         subprocess.run(["docker", "image", "rm", ref], capture_output=True)
         raise DockerError(f"the new base image failed its smoke test: {result.stderr.strip().splitlines()[-1:]}")

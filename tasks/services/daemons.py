@@ -66,10 +66,23 @@ def start_redis() -> str:
             raise Exit("Redis is not installed: run ./bin/setup (apt-get install redis-server)", code=1)
         STATE.mkdir(exist_ok=True)
         subprocess.run(
-            ["redis-server", "--bind", "127.0.0.1", "--port", str(REDIS_PORT), "--daemonize", "yes",
-             "--save", "", "--appendonly", "no", "--logfile", str(STATE / "redis.log")],
+            [
+                "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(REDIS_PORT),
+                "--daemonize",
+                "yes",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--logfile",
+                str(STATE / "redis.log"),
+            ],
             check=True,
-        )  # fmt: skip
+        )
         _wait("Redis", lambda: port_open("127.0.0.1", REDIS_PORT), 15)
     return f"redis://127.0.0.1:{REDIS_PORT}/0"
 

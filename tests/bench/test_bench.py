@@ -46,8 +46,8 @@ def test_out_pointing_at_a_file_is_one_line_and_a_non_zero_exit(tmp_path):
 @pytest.mark.redis
 @pytest.mark.cluster
 @pytest.mark.slow
-def test_quick_bench_writes_every_metric(tmp_path, dev_image, prod_image, harness):  # noqa: F811 - fixtures
-    harness.ensure_stack()  # the session's cluster: the bench uses it and leaves it running
+def test_quick_bench_writes_every_metric(tmp_path, dev_image, prod_image, cluster_session):  # noqa: F811 - fixtures
+    cluster_session.ensure_stack()  # the session's cluster: the bench uses it and leaves it running
     result = invoke_bench("--quick", "--out", str(tmp_path), timeout=1200)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "(10/10)" in result.stdout  # progress was shown

@@ -11,8 +11,11 @@ from tasks.bench import loadgen
 def test_loadgen_runs_by_path_and_imports_nothing_of_tasks():
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-W", "error", str(loadgen.SCRIPT), "--help"],
-        capture_output=True, text=True, timeout=60, cwd="/",
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd="/",
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "--count" in result.stdout
     imported = [
@@ -25,7 +28,9 @@ def test_loadgen_runs_by_path_and_imports_nothing_of_tasks():
 def test_a_non_loopback_target_is_refused_in_one_line():
     result = subprocess.run(
         [sys.executable, str(loadgen.SCRIPT), "--url", "http://192.0.2.1:8000", "--count", "1"],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr

@@ -49,10 +49,12 @@ def test_the_first_run_table_shows_each_phase_and_judges_only_the_warm_runs():
 
     run = {"packages": 19.0, "engine": 0.6, "base": 75.7, "cluster": 67.4, "build": 37.9, "deploy": 30.1, "served": 6.1}
     warm = {**dict.fromkeys(run, 0.1), "deploy": None, "served": 70.0}
-    metrics = {"first_run": {"skaffold": {"cold": {"seconds": 236.8, "phases": run},
-                                          "warm": {"seconds": 25.7, "phases": run}},
-                             "tilt": {"cold": {"seconds": 240.0, "phases": run},
-                                      "warm": {"seconds": 70.6, "phases": warm}}}}  # fmt: skip
+    metrics = {
+        "first_run": {
+            "skaffold": {"cold": {"seconds": 236.8, "phases": run}, "warm": {"seconds": 25.7, "phases": run}},
+            "tilt": {"cold": {"seconds": 240.0, "phases": run}, "warm": {"seconds": 70.6, "phases": warm}},
+        }
+    }
     judged = {t["name"]: t for t in targets(metrics)}
     assert judged["second ./bin/up, skaffold: served"]["met"] is True
     assert judged["second ./bin/up, tilt: served"]["met"] is False
@@ -66,3 +68,15 @@ def test_a_quick_run_without_first_runs_is_judged_on_what_it_measured():
 
     measured = {t.metric.split(".")[0] for t in TARGETS} - {"first_run"}
     assert not any(t.measured({key: {} for key in measured}) for t in TARGETS if t.metric.startswith("first_run"))
+
+
+def test_the_chart_draws_the_limits_the_targets_table_judges():
+    from tasks.bench.report import TARGETS, _chart_targets
+
+    by_label = {label: limit for limit, label in _chart_targets()}
+    assert by_label == {
+        "web p50 target, in the pod": 0.5,
+        "web p50 target, through the tools": 1.0,
+        "worker target": 1.5,
+    }
+    assert set(by_label.values()) <= {t.limit for t in TARGETS}

@@ -37,8 +37,19 @@ def test_the_plugin_counts_seconds_and_sleep_per_part_file_and_wide_fixture(tmp_
     out = tmp_path / "timings.json"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:django", "-p", "tests.support.timings", "--timings",
-            str(out), *workers]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:django",
+        "-p",
+        "tests.support.timings",
+        "--timings",
+        str(out),
+        *workers,
+    ]
     ran = subprocess.run([*argv, "test_sample.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     data = json.loads(out.read_text())

@@ -13,7 +13,7 @@ from tasks.containers.podspec import pod
 from tasks.k8s.kustomize import render
 from tests import testenv
 from tests.image.conftest import base_image, dev_image, prod_image  # noqa: F401 - shared fixtures
-from tests.support.stack import drop_database, recreate_database
+from tests.support.loopback_stack import drop_database, recreate_database
 
 # The image each overlay runs (skaffold/Tilt or promotion supply it in a real cluster).
 TARGET = {"dev": "dev", "prod": "prod"}

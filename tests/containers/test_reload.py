@@ -10,7 +10,8 @@ import uuid
 import pytest
 import requests
 
-from tasks.bench.stack import WEB
+from tasks import ports
+from tasks.bench.testbed import WEB
 from tests.containers.sync import SKAFFOLD_UNTAR, TILT_UNTAR, edited, sync
 from tests.support.jobs import job, submit
 from tests.support.processes import wait_until
@@ -47,16 +48,16 @@ def test_an_edited_view_is_served_without_a_rebuild_or_restart(dev):
     time.sleep(RELOADER_SETTLE_SECONDS)
     token = uuid.uuid4().hex[:8]
     change = edited(
-        "config/health.py",
+        "ops/health.py",
         '"/healthz":\n            return JsonResponse({"status": "ok"})',
         f'"/healthz":\n            return JsonResponse({{"status": "ok", "edit": "{token}"}})',
     )
     started = time.monotonic()
-    sync(web, {"app/config/health.py": change}, SKAFFOLD_UNTAR)
+    sync(web, {"app/ops/health.py": change}, SKAFFOLD_UNTAR)
     wait_until("the edited view to be served", lambda: (healthz() or {}).get("edit") == token, 30, 0.05)
     print(f"web edit-to-served: {time.monotonic() - started:.2f}s")
     assert web.running()  # the same container: runserver reloaded in place
-    owner = web.exec("stat", "-c", "%u", "/app/config/health.py").stdout.decode().strip()
+    owner = web.exec("stat", "-c", "%u", "/app/ops/health.py").stdout.decode().strip()
     assert owner == "10001"
 
 
@@ -85,7 +86,7 @@ def test_an_edited_task_body_runs_in_the_worker_after_a_sync(dev):
     )
     print(f"worker edit-to-new-result: {time.monotonic() - started:.2f}s")
     assert worker.running()
-    assert worker.logs().count("ready.") >= 2  # devworker.py forked a new celery inside the same container
+    assert worker.logs().count("ready.") >= 2  # devtools/devworker.py forked a new celery inside the same container
 
 
 def schedule_files(beat) -> set[str]:
@@ -113,7 +114,7 @@ def test_a_template_edit_does_not_restart_the_worker(dev):
     worker = dev.start("worker")
     wait_until("the worker to be ready", lambda: "ready." in worker.logs(), 60)
     sync(worker, {"app/analysis/templates/analysis/index.html": b"<p>edited</p>"})
-    # Then a module edit, which restarts it: devworker.py sees changes in order, so once it restarts for
+    # Then a module edit, which restarts it: devtools/devworker.py sees changes in order, so once it restarts for
     # the module it has already passed over the template (had that restarted it, it would say so first).
     module = edited(
         "analysis/text.py", '        "characters": len(text),', '        "characters": len(text),  # edited'
@@ -129,8 +130,8 @@ def test_debugpy_listens_only_when_asked(dev):
 
     web = dev.start("web")
     wait_until("web to answer", lambda: healthz() == {"status": "ok"}, 60)
-    assert not port_open("127.0.0.1", 5678)
+    assert not port_open("127.0.0.1", ports.DEBUGPY)
     web.remove()
     dev.start("web", DEBUGPY="1")
     wait_until("web under debugpy to answer", lambda: healthz() == {"status": "ok"}, 60)
-    assert port_open("127.0.0.1", 5678)  # VS Code attaches here through the port-forward
+    assert port_open("127.0.0.1", ports.DEBUGPY)  # VS Code attaches here through the port-forward

@@ -6,6 +6,7 @@ Parametrised over the dev and prod overlays: the same manifests, the two images.
 import pytest
 import requests
 
+from tasks import ports
 from tests.support.processes import wait_until
 
 pytestmark = [pytest.mark.docker, pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -46,7 +47,7 @@ def api(pods, path: str) -> tuple[str, dict]:
     """Base URL and headers a client behind the Ingress would send (Host, X-Forwarded-Proto)."""
     host = pods.config("ALLOWED_HOSTS").split(",")[0]
     headers = {"X-Forwarded-Proto": "https"} | ({"Host": host} if host != "*" else {})
-    return f"http://127.0.0.1:8000{path}", headers
+    return f"{ports.WEB_URL}{path}", headers
 
 
 def test_migrate_exits_zero_and_again_on_a_second_run(pods):

@@ -5,7 +5,6 @@ Slow-marked: each run asks the index (PyPI, or what uv is configured with) about
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tasks.deps.locking import pins
-from tasks.paths import ROOT
+from tests.support.checkout import tasks_checkout
 
 pytestmark = pytest.mark.slow
 
@@ -23,9 +22,7 @@ LOCKS = ("app", "dev", "tools")
 
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
-    for folder in ("tasks", "requirements"):
-        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    return tmp_path
+    return tasks_checkout(tmp_path, "requirements")
 
 
 def lock(checkout: Path, *args: str) -> subprocess.CompletedProcess:

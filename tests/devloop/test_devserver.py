@@ -1,4 +1,4 @@
-"""app/devserver.py: runserver restarted by forking a warm parent, run for real on PostgreSQL.
+"""app/devtools/devserver.py: runserver restarted by forking a warm parent, run for real on PostgreSQL.
 
 Each test runs the dev server on a copy of app/, edits that copy as an editor (or a sync)
 would, and watches what serves the next request.
@@ -37,7 +37,7 @@ class DevServer(AppCopy):
         super().__init__(tmp_path)
         self.url = f"http://127.0.0.1:{free_port()}"
         debugpy = ["-m", "debugpy", "--listen", f"127.0.0.1:{debugpy_port}"] if debugpy_port else []
-        argv = [sys.executable, *debugpy, "devserver.py", self.url.removeprefix("http://")]
+        argv = [sys.executable, *debugpy, "-m", "devtools.devserver", self.url.removeprefix("http://")]
         self.process = stack.start("devserver", argv, cwd=self.app, DEBUG="true", **env)
         self.wait_serving()
         time.sleep(WATCHER_SETTLE_SECONDS)
@@ -165,15 +165,15 @@ def test_a_taken_port_is_one_clear_line(tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run([sys.executable, "devserver.py", f"127.0.0.1:{port}"], cwd=APP, capture_output=True,
-                                text=True, timeout=60)  # fmt: skip
+        argv = [sys.executable, "-m", "devtools.devserver", f"127.0.0.1:{port}"]
+        result = subprocess.run(argv, cwd=APP, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith(f"devserver: cannot listen on 127.0.0.1:{port}: ")
 
 
 def test_an_edit_to_a_file_the_parent_holds_restarts_the_parent_with_the_new_code(devserver):
     parent = devserver.process.popen.pid
-    devserver.edit("devserver.py", "libraries imported once", "libraries (edited) imported once")
+    devserver.edit("devtools/devserver.py", "libraries imported once", "libraries (edited) imported once")
 
     wait_until("the parent to restart itself", lambda: "devserver: libraries (edited)" in devserver.process.log(), 30)
     log = devserver.process.log()
@@ -245,8 +245,12 @@ def test_a_migration_saved_into_the_loop_is_applied_by_the_next_reload(stack, tm
     # The model first, as an editor saves it: until its migration is applied, listing jobs fails (the column is
     # missing), while /readyz stays ready (the code knows no migration the database lacks).
     server.write(model_change.field_edit(name, default))
-    wait_until("the listing to fail on the missing column",
-               lambda: requests.get(f"{server.url}/api/jobs", timeout=5).status_code == 500, 30, 0.1)  # fmt: skip
+    wait_until(
+        "the listing to fail on the missing column",
+        lambda: requests.get(f"{server.url}/api/jobs", timeout=5).status_code == 500,
+        30,
+        0.1,
+    )
     assert requests.get(f"{server.url}/readyz", timeout=5).status_code == 200
 
     # Saved again until applied: the child that just reloaded registers its watches a moment after it answers
@@ -264,6 +268,10 @@ def test_without_devserver_migrate_a_reload_applies_nothing(stack, tmp_path):
     server = DevServer(stack, tmp_path)
     name = f"label_{uuid.uuid4().hex[:6]}"
     server.write(model_change.migration(name, "fresh"))
-    wait_until("/readyz to name the unapplied migration",
-               lambda: requests.get(f"{server.url}/readyz", timeout=5).status_code == 503, 30, 0.1)  # fmt: skip
+    wait_until(
+        "/readyz to name the unapplied migration",
+        lambda: requests.get(f"{server.url}/readyz", timeout=5).status_code == 503,
+        30,
+        0.1,
+    )
     assert "devserver: applied" not in server.process.log()

@@ -1,4 +1,5 @@
-"""app/devserver.py and devworker.py refuse to fork from a parent whose warm imports start a thread or open a socket.
+"""app/devtools/devserver.py and devworker.py refuse to fork from a parent whose warm imports start a thread or
+open a socket.
 
 Each test runs the real interpreter on the real app/; the bad modules are tiny files on PYTHONPATH,
 added to the warm list through DEVSERVER_WARM or DEVWORKER_WARM as a developer would add a library.
@@ -38,7 +39,7 @@ def run(argv: list[str], env: dict[str, str], **popen) -> subprocess.CompletedPr
     return subprocess.CompletedProcess(argv, process.returncode, out, err)
 
 
-# Both programs that fork from a warm parent (app/warmfork.py), with the arguments they run with.
+# Both programs that fork from a warm parent (app/devtools/warmfork.py), with the arguments they run with.
 PROGRAMS = {
     "devserver": lambda: [f"127.0.0.1:{free_port()}"],
     "devworker": lambda: ["-m", "celery", "--app", "config", "worker", "--pool", "solo"],
@@ -52,12 +53,13 @@ def test_a_warm_module_that_is_unsafe_to_fork_from_stops_the_program_naming_it(p
     (tmp_path / f"{module}.py").write_text(source)
     extra = f"{program.upper()}_WARM"
 
-    result = run([sys.executable, f"{program}.py", *PROGRAMS[program]()], {extra: module, "PYTHONPATH": str(tmp_path)})
+    argv = [sys.executable, "-m", f"devtools.{program}", *PROGRAMS[program]()]
+    result = run(argv, {extra: module, "PYTHONPATH": str(tmp_path)})
 
     assert result.returncode == 1, result
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"{program}: importing {module} {problem}"), line
-    assert line.endswith(f": remove it from WARM in {program}.py (or {extra})"), line
+    assert line.endswith(f": remove it from WARM in devtools/{program}.py (or {extra})"), line
     assert "imported once" not in result.stdout  # stopped before the first fork
 
 
@@ -78,8 +80,9 @@ def test_the_real_warm_list_is_safe_to_fork_from_and_imports_no_project_code(pro
         inherited.listen()
         fd = inherited.fileno()
         probe = (
-            f"import os, sys, warmfork, {program}; assert 'socket:' in os.readlink('/proc/self/fd/{fd}'); {call}; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('config', 'analysis', 'heartbeat_probe'))); "
+            f"import os, sys; from devtools import warmfork, {program}; "
+            f"assert 'socket:' in os.readlink('/proc/self/fd/{fd}'); {call}; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('config', 'analysis', 'ops'))); "
             f"print({library!r} in sys.modules)"
         )
         result = run([sys.executable, "-c", probe], {}, pass_fds=(fd,))

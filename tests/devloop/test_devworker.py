@@ -1,4 +1,4 @@
-"""app/devworker.py: Celery's worker and beat restarted by forking a warm parent, run for real on
+"""app/devtools/devworker.py: Celery's worker and beat restarted by forking a warm parent, run for real on
 PostgreSQL and Redis. Jobs go through a real gunicorn; the worker runs a copy of app/ that the tests edit."""
 
 import signal
@@ -19,8 +19,19 @@ from tests.support.processes import children, wait_until
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 # The dev overlay's worker (k8s/overlays/dev/worker-command.yaml).
-WORKER = ["-m", "celery", "--app", "config", "worker", "--loglevel", "INFO", "--pool", "solo", "--without-mingle",
-          "--without-gossip"]  # fmt: skip
+WORKER = [
+    "-m",
+    "celery",
+    "--app",
+    "config",
+    "worker",
+    "--loglevel",
+    "INFO",
+    "--pool",
+    "solo",
+    "--without-mingle",
+    "--without-gossip",
+]
 WATCHER_SETTLE_SECONDS = 0.5  # the child's file watcher starts in a thread beside the program
 
 
@@ -28,7 +39,8 @@ class DevWorker(AppCopy):
     def __init__(self, stack, tmp_path: Path, argv: list[str], ready: str, **env: str):
         super().__init__(tmp_path)
         self.ready = ready
-        self.process = stack.start("devworker", [sys.executable, "devworker.py", *argv], cwd=self.app, **env)
+        argv = [sys.executable, "-m", "devtools.devworker", *argv]
+        self.process = stack.start("devworker", argv, cwd=self.app, **env)
         self.wait_ready(1)
         time.sleep(WATCHER_SETTLE_SECONDS)
 
@@ -120,7 +132,7 @@ def test_sigterm_stops_a_child_that_waits_for_a_fix(worker):
 
 
 def test_an_edit_to_a_file_the_parent_holds_restarts_the_parent_with_the_new_code(worker):
-    worker.edit("devworker.py", "libraries imported once", "libraries (edited) imported once")
+    worker.edit("devtools/devworker.py", "libraries imported once", "libraries (edited) imported once")
     wait_until("the parent to restart itself", lambda: "devworker: libraries (edited)" in worker.process.log(), 30)
     assert "devworker.py changed; restarting with fresh libraries" in worker.process.log()
     worker.wait_ready(2, "the worker forked by the restarted parent")
@@ -137,9 +149,9 @@ def test_beat_restarts_on_an_edit_with_the_same_parent(stack, tmp_path):
 
 
 def test_a_missing_module_is_one_clear_line():
-    result = subprocess.run([sys.executable, "devworker.py", "celery", "worker"], cwd=APP, capture_output=True,
-                            text=True, timeout=60)  # fmt: skip
+    argv = [sys.executable, "-m", "devtools.devworker", "celery", "worker"]
+    result = subprocess.run(argv, cwd=APP, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "devworker: give the module to run, as python -m takes it: python devworker.py -m MODULE [args]"
+        "devworker: give the module to run, as python -m takes it: python -m devtools.devworker -m MODULE [args]"
     ]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tasks import ports
 from tasks.devloop.diagnosis import SKAFFOLD_SCHEMA
 from tasks.services.reach import free_port
 from tests.checks.cli import invoke_here
@@ -128,14 +129,15 @@ def test_a_taken_web_port_is_named(tmp_path):
     with socket.socket() as listener:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            listener.bind(("127.0.0.1", 8000))
+            listener.bind(("127.0.0.1", ports.WEB))
             listener.listen()
         except OSError:
             pass  # already taken by something else: the doctor must say so all the same
         result = run_invoke("doctor", path=f"{tmp_path}:/usr/bin:/bin")
     (line,) = lines_for(result, "ports")
-    assert line.startswith("FAIL ports: 127.0.0.1:8000 ")  # and :5678 too, where something holds it
-    assert line.endswith(" in use; the loop forwards web (8000) and debugpy (5678) there: stop what listens (ss -ltnp)")
+    assert line.startswith(f"FAIL ports: 127.0.0.1:{ports.WEB} ")  # and the debugpy port too, where something holds it
+    forwards = f"web ({ports.WEB}) and debugpy ({ports.DEBUGPY})"
+    assert line.endswith(f" in use; the loop forwards {forwards} there: stop what listens (ss -ltnp)")
 
 
 def test_no_registry_route_means_the_offline_base(tmp_path):

@@ -6,6 +6,7 @@ import jsonschema
 import pytest
 import yaml
 
+from tasks import ports
 from tasks.image.debian_base import BASE_TAG
 from tasks.paths import ROOT
 from tests.support.skaffold_config import debug_hook
@@ -59,7 +60,7 @@ def test_dev_builds_the_dev_target_syncs_code_and_deploys_the_dev_overlay(config
 
 def test_web_is_forwarded_to_loopback_only(config):
     forwards = {(f["resourceName"], f["localPort"]): f["address"] for f in config["portForward"]}
-    assert forwards == {("web", 8000): "127.0.0.1", ("web", 5678): "127.0.0.1"}
+    assert forwards == {("web", ports.WEB): "127.0.0.1", ("web", ports.DEBUGPY): "127.0.0.1"}
 
 
 def test_no_verify_step_takes_the_callers_environment_into_the_cluster(config):

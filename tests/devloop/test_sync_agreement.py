@@ -36,13 +36,17 @@ def tilt_mapping() -> set[tuple[str, str]]:
 
 
 def dockerfile_mapping() -> dict[str, tuple[str, str]]:
-    """Per stage, where `COPY app/` puts the code."""
+    """Per stage, where `COPY app/` puts the code, directly or through a stage it copies that code from."""
     stage, found = None, {}
     for line in (ROOT / "Dockerfile").read_text().splitlines():
         if m := re.match(r"FROM \S+ AS (\S+)", line):
             stage = m.group(1)
         elif m := re.match(r"COPY (?:--\S+ )*(app/?) (\S+)$", line):
             found[stage] = normalise(m.group(1), m.group(2))
+        elif (m := re.match(r"COPY --from=(\S+) (\S+) (\S+)$", line)) and m.group(1) in found:
+            local, there = found[m.group(1)]  # prod copies app/ from prod-app, which leaves devtools/ out
+            if normalise(m.group(2), m.group(3))[0] == there:
+                found[stage] = normalise(local, m.group(3))
     return found
 
 

@@ -1,4 +1,4 @@
-"""Metrics: web, worker and beat serve them on port 9100 everywhere; staging and prod let Prometheus
+"""Metrics: web, worker and beat serve them on their `metrics` port (9100) everywhere; staging and prod let Prometheus
 scrape them (k8s/components/monitoring); nothing public ever routes to that port."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tasks import ports
 from tasks.k8s import kustomize
 from tasks.paths import tool
 from tests.k8s.manifests import by_unhashed_name, find, one, pod_templates, rendered, selects, template
@@ -19,7 +20,7 @@ from tests.k8s.netpol import Peer, allowed, our_pods
 pytestmark = pytest.mark.k8s
 
 SCRAPED = ("web", "worker", "beat")
-METRICS_ENV = {"METRICS_PORT": "9100", "PROMETHEUS_MULTIPROC_DIR": "/tmp/metrics"}
+METRICS_ENV = {"METRICS_PORT": str(ports.METRICS), "PROMETHEUS_MULTIPROC_DIR": "/tmp/metrics"}
 COMPONENT_DIR = kustomize.K8S_ROOT / "components" / "monitoring"
 DURATION = re.compile(r"^([0-9]+(ms|s|m|h))+$")
 
@@ -31,11 +32,11 @@ def monitoring_objects(objects):
 # --- The metrics port and its settings, in every overlay -----------------------------------------
 
 
-def test_web_worker_and_beat_serve_metrics_on_9100(objects):
+def test_web_worker_and_beat_serve_metrics_on_their_metrics_port(objects):
     for name in SCRAPED:
         container = template(objects, name).container(name)
-        ports = {p["name"]: p for p in container["ports"]}
-        assert ports["metrics"] == {"name": "metrics", "containerPort": 9100, "protocol": "TCP"}, name
+        declared = {p["name"]: p for p in container["ports"]}
+        assert declared["metrics"] == {"name": "metrics", "containerPort": ports.METRICS, "protocol": "TCP"}, name
         env = {e["name"]: e.get("value") for e in container.get("env", [])}
         assert {k: env.get(k) for k in METRICS_ENV} == METRICS_ENV, name
         mounts = {m["mountPath"] for m in container["volumeMounts"]}
@@ -57,9 +58,9 @@ def test_no_service_and_no_ingress_reach_the_metrics_port(objects):
         ]
         for port in service["spec"]["ports"]:
             target = port.get("targetPort", port["port"])
-            assert target not in ("metrics", 9100), f"service {service['metadata']['name']} exposes metrics"
+            assert target not in ("metrics", ports.METRICS), f"service {service['metadata']['name']} exposes metrics"
             for t in selected:  # a number that happens to be the metrics port counts too
-                assert t.port_names().get(target, target) != 9100, f"service {service['metadata']['name']}"
+                assert t.port_names().get(target, target) != ports.METRICS, f"service {service['metadata']['name']}"
     (web_port,) = one(objects, "Service", "web")["spec"]["ports"]
     assert web_port["targetPort"] == "http"
     for ingress in find(objects, "Ingress"):
@@ -126,7 +127,9 @@ def test_the_documented_namespace_patch_moves_the_scraper(tmp_path):
     old = Peer("prometheus", "other-namespace", labels, namespace="monitoring")
     for pod in our_pods(objects):
         if pod.name in SCRAPED:
-            assert allowed(objects, moved, pod, 9100) and not allowed(objects, old, pod, 9100), pod.name
+            assert allowed(objects, moved, pod, ports.METRICS) and not allowed(objects, old, pod, ports.METRICS), (
+                pod.name
+            )
 
 
 def test_the_documented_label_patch_reaches_every_pod_monitor(tmp_path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from tasks import ports
 from tests.k8s.manifests import APP_WORKLOADS, find, rendered
 from tests.k8s.netpol import Peer, allowed, opened_by, our_pods
 
@@ -25,7 +26,7 @@ PROMETHEUS_LABELS = {"app.kubernetes.io/name": "prometheus"}
 PROMETHEUS = Peer("prometheus", "other-namespace", PROMETHEUS_LABELS, {"web": 9090}, namespace="monitoring")
 PROMETHEUS_ELSEWHERE = Peer("prometheus-elsewhere", "other-namespace", PROMETHEUS_LABELS, namespace="default")
 OTHERS = (INGRESS_CONTROLLER, CLUSTER_DNS, OUTSIDE, PROMETHEUS, PROMETHEUS_ELSEWHERE)
-METRICS_PORT = 9100
+METRICS_PORT = ports.METRICS
 SCRAPED = ("web", "worker", "beat")
 
 PORTS = [
@@ -34,9 +35,9 @@ PORTS = [
     (80, "TCP"),
     (443, "TCP"),
     (5432, "TCP"),
-    (5678, "TCP"),
+    (ports.DEBUGPY, "TCP"),
     (6379, "TCP"),
-    (8000, "TCP"),
+    (ports.WEB, "TCP"),
     (METRICS_PORT, "TCP"),
 ]
 IN_CLUSTER_DATASTORES = {"postgres": 5432, "redis": 6379}
@@ -51,7 +52,7 @@ def needed(
     if destination.name in SCRAPED and (port, protocol) == (METRICS_PORT, "TCP"):
         return monitored and source.namespace == "monitoring"  # Prometheus's scrapes, from its namespace only
     if destination.name == "web" and not source.ours:
-        return (port, protocol) == (8000, "TCP")  # HTTP from the Ingress controller or the node port
+        return (port, protocol) == (ports.WEB, "TCP")  # HTTP from the Ingress controller or the node port
     if source.name in APP_WORKLOADS and protocol == "TCP":
         if destination.ours:
             return IN_CLUSTER_DATASTORES.get(destination.name) == port
@@ -99,9 +100,9 @@ def test_the_evaluator_denies_what_no_policy_allows():
         }
     ]
     web = next(p for p in pods if p.name == "web")
-    assert not allowed(only_deny, INGRESS_CONTROLLER, web, 8000)
+    assert not allowed(only_deny, INGRESS_CONTROLLER, web, ports.WEB)
     assert not allowed(only_deny, web, CLUSTER_DNS, 53, "UDP")
-    assert allowed([], INGRESS_CONTROLLER, web, 8000)  # no policy at all: open
+    assert allowed([], INGRESS_CONTROLLER, web, ports.WEB)  # no policy at all: open
 
 
 def test_only_the_monitoring_policy_opens_the_metrics_port(overlay, objects):
@@ -111,7 +112,7 @@ def test_only_the_monitoring_policy_opens_the_metrics_port(overlay, objects):
             assert pod.ports["metrics"] == METRICS_PORT, pod.name
             expected = [] if overlay == "dev" else ["metrics-ingress"]
             assert opened_by(objects, pod, METRICS_PORT) == expected, pod.name
-            assert opened_by(objects, pod, 8000) == (["web-ingress"] if pod.name == "web" else []), pod.name
+            assert opened_by(objects, pod, ports.WEB) == (["web-ingress"] if pod.name == "web" else []), pod.name
 
 
 def test_prometheus_reaches_the_metrics_port_by_namespace_not_by_labels(production_overlay):
@@ -120,4 +121,5 @@ def test_prometheus_reaches_the_metrics_port_by_namespace_not_by_labels(producti
         if pod.name in SCRAPED:
             assert allowed(objects, PROMETHEUS, pod, METRICS_PORT), pod.name
             assert not allowed(objects, PROMETHEUS_ELSEWHERE, pod, METRICS_PORT), pod.name
-            assert not allowed(objects, PROMETHEUS, pod, 8000) or pod.name == "web", pod.name  # web's http is public
+            # web's http is public
+            assert not allowed(objects, PROMETHEUS, pod, ports.WEB) or pod.name == "web", pod.name

@@ -49,9 +49,9 @@ DEV_VS_PROD = (
     | fields("configmap/app-config", "data.DEBUG", "data.ALLOWED_HOSTS", "data.CSRF_TRUSTED_ORIGINS")
     # dev's worker notices a reload faster (k8s/overlays/dev/worker-command.yaml).
     | fields("configmap/app-config", "data.CELERY_BROKER_POLLING_INTERVAL")
-    # dev logs readable text; prod one JSON object per line (app/config/logs.py).
+    # dev logs readable text; prod one JSON object per line (app/ops/logs.py).
     | fields("configmap/app-config", "data.LOG_FORMAT")
-    # The dev server applies migrations that arrive by sync on its next reload (app/devserver.py).
+    # The dev server applies migrations that arrive by sync on its next reload (app/devtools/devserver.py).
     | fields("configmap/app-config", "data.DEVSERVER_MIGRATE")
     # dev reaches web through a node port, prod through its Ingress.
     | fields("service/web", "spec.type")

@@ -8,8 +8,8 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from heartbeat_probe import INTERVAL_SECONDS
 
+from ops.heartbeat_probe import INTERVAL_SECONDS
 from tasks.paths import APP
 from tests.k8s.manifests import (
     APP_WORKLOADS,
@@ -107,7 +107,7 @@ def test_web_probes_follow_the_runtime_contract(objects):
 def test_worker_and_beat_probes_are_the_fast_heartbeat_check(objects, name):
     container = template(objects, name).container(name)
     for kind in ("startupProbe", "livenessProbe"):
-        assert container[kind]["exec"]["command"] == ["python", "/app/heartbeat_probe.py", name], kind
+        assert container[kind]["exec"]["command"] == ["python", "/app/ops/heartbeat_probe.py", name], kind
         assert container[kind]["timeoutSeconds"] <= container[kind]["periodSeconds"], kind
     assert "readinessProbe" not in container  # nothing routes traffic to a worker or beat
     liveness = container["livenessProbe"]

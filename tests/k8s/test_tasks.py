@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ import yaml
 
 from tasks.k8s import kustomize, monitoring_schema
 from tasks.paths import ROOT
+from tests.support.checkout import tasks_checkout
 from tests.support.needs import need
 
 pytestmark = pytest.mark.k8s
@@ -74,8 +74,7 @@ def test_validate_checks_every_overlay_against_every_version():
 
 def copy_of_the_repo(tmp_path: Path) -> Path:
     """tasks/ and k8s/ in a scratch folder, to break a manifest in; node_modules is the real one."""
-    for name in ("tasks", "k8s"):
-        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    tasks_checkout(tmp_path, "k8s")
     (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
     return tmp_path
 

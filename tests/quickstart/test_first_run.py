@@ -36,9 +36,9 @@ def say(line: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def clone(tmp_path_factory, harness) -> Path:
+def clone(tmp_path_factory, cluster_session) -> Path:
     """A fresh clone of this checkout: the tracked files, no .venv; ../shared beside it as in CI."""
-    harness.ensure()  # the cluster tests' harness: it takes down at the session's end what runs then
+    cluster_session.ensure()  # the cluster tests' cluster_session: it takes down at the session's end what runs then
     return scratch_copy(tmp_path_factory.mktemp("quickstart"), venv=False)
 
 

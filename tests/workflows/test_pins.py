@@ -61,7 +61,7 @@ def test_ci_runs_the_readmes_test_command_whole_with_the_cluster_on_the_pinned_k
     assert (ROOT / "bin" / "test").exists() and "./bin/test " in (ROOT / "README.md").read_text()
     assert "CI=true" in test and '"SHIPYARD_KIND_IMAGE=$KIND_NODE_IMAGE"' in test  # nothing skips, cluster included
     assert run.index('docker pull "$KIND_NODE_IMAGE"') < run.index(test)
-    # The harness starts kind on the image the workflow pulled.
+    # `invoke cluster.up` starts kind on the image the workflow pulled.
     image = ci_workflow()["env"]["KIND_NODE_IMAGE"]
     monkeypatch.setenv("SHIPYARD_KIND_IMAGE", image)
     assert kind.node_image() == image

@@ -16,13 +16,14 @@ from typing import Any, TypeVar
 import redis
 import requests
 
+from tasks import ports
 from tasks.containers.podrun import RunningPod
 from tasks.containers.podspec import pod
 from tasks.k8s.kustomize import render
 from tasks.services.databases import drop_database, recreate_database
 
 T = TypeVar("T")
-WEB = "http://127.0.0.1:8000"
+WEB = f"http://127.0.0.1:{ports.WEB}"  # the web pod's port, published here
 BENCH_REDIS_DB = 7  # tests use 1, 2 and 5
 # staging/prod read app-secrets from a Secret made out of band: a throwaway key here.
 BENCH_SECRET_KEY = "bench-only-not-a-secret-" + "b" * 40
