@@ -7,6 +7,7 @@ import subprocess
 import uuid
 
 from tasks.cluster.client import Cluster, kubectl
+from tests.support.restricted import RESTRICTED_CONTAINER, RESTRICTED_POD
 
 
 def apply(cluster: Cluster, *objects: dict) -> None:
@@ -37,18 +38,13 @@ def busybox(cluster: Cluster, name: str, ns: str, command: list[str], **extra: o
         "metadata": {"name": name, "namespace": ns, "labels": extra.pop("labels", {"app": name})},
         "spec": {
             "terminationGracePeriodSeconds": 0,
-            "securityContext": {
-                "runAsNonRoot": True,
-                "runAsUser": 10001,
-                "runAsGroup": 10001,
-                "seccompProfile": {"type": "RuntimeDefault"},
-            },
+            "securityContext": RESTRICTED_POD,
             "containers": [
                 {
                     "name": "main",
                     "image": f"{cluster.registry}/busybox:1.35",
                     "command": command,
-                    "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+                    "securityContext": RESTRICTED_CONTAINER,
                     **extra,
                 }
             ],

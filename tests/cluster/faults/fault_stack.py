@@ -22,6 +22,7 @@ from tasks import ports
 from tasks.cluster.client import Cluster, env, kubectl
 from tests.cluster.loop import pods
 from tests.support.processes import wait_until
+from tests.support.restricted import RESTRICTED_CONTAINER, RESTRICTED_POD
 
 HERE = Path(__file__).parent
 # What image B's page says and A's never does.
@@ -234,23 +235,14 @@ def _load_pod(name: str, image: str, argv: list[str]) -> dict[str, Any]:
             "restartPolicy": "Never",
             "automountServiceAccountToken": False,
             "terminationGracePeriodSeconds": 0,
-            "securityContext": {
-                "runAsNonRoot": True,
-                "runAsUser": 10001,
-                "runAsGroup": 10001,
-                "seccompProfile": {"type": "RuntimeDefault"},
-            },
+            "securityContext": RESTRICTED_POD,
             "containers": [
                 {
                     "name": "load",
                     "image": image,
                     "command": argv,
                     "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
-                    "securityContext": {
-                        "allowPrivilegeEscalation": False,
-                        "readOnlyRootFilesystem": True,
-                        "capabilities": {"drop": ["ALL"]},
-                    },
+                    "securityContext": {**RESTRICTED_CONTAINER, "readOnlyRootFilesystem": True},
                     "volumeMounts": [{"name": "script", "mountPath": "/load", "readOnly": True}],
                 }
             ],
