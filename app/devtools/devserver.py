@@ -106,8 +106,9 @@ def listen(argv: list[str]) -> int:
     """The fd of the socket runserver's ADDRPORT names, listening; the one a re-exec inherited if any."""
     if LISTEN_FD in os.environ:
         return int(os.environ[LISTEN_FD])
-    web_port = runpy.run_path(str(PROJECT / "config" / "ports.py"))["WEB"]
-    addrport = next((arg for arg in argv if not arg.startswith("-")), f"127.0.0.1:{web_port}")
+    given = next((arg for arg in argv if not arg.startswith("-")), None)
+    # runserver's default address, on the web port's one definition: read only when none is given.
+    addrport = given or f"127.0.0.1:{runpy.run_path(str(PROJECT / 'config' / 'ports.py'))['WEB']}"
     host, _, port = addrport.rpartition(":")
     try:
         server = socket.create_server((host or "127.0.0.1", int(port)), backlog=128)

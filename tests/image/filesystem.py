@@ -33,20 +33,14 @@ def read_file(image: str, path: str) -> bytes | None:
     parent, _, name = wanted.rpartition("/")
     whiteout = f"{parent}/.wh.{name}" if parent else f".wh.{name}"
     content: bytes | None = None
-    with tempfile.TemporaryFile() as saved:
-        subprocess.run(["docker", "save", image], stdout=saved, check=True)
-        saved.seek(0)
-        with tarfile.open(fileobj=saved) as outer:
-            manifest = json.load(outer.extractfile("manifest.json"))  # type: ignore[arg-type]
-            for layer in manifest[0]["Layers"]:  # lowest first: a later layer wins
-                with tarfile.open(fileobj=outer.extractfile(layer)) as inner:
-                    # `docker import` layers name their files "./etc/...", BuildKit's "etc/...".
-                    members = {m.name.removeprefix("./"): m for m in inner.getmembers()}
-                    if whiteout in members:
-                        content = None
-                    if wanted in members:
-                        member = inner.extractfile(members[wanted])
-                        content = member.read() if member else None
+    for inner in _layers(image):  # lowest first: a later layer wins
+        # `docker import` layers name their files "./etc/...", BuildKit's "etc/...".
+        members = {m.name.removeprefix("./"): m for m in inner.getmembers()}
+        if whiteout in members:
+            content = None
+        if wanted in members:
+            member = inner.extractfile(members[wanted])
+            content = member.read() if member else None
     return content
 
 
@@ -65,6 +59,12 @@ def regular_files(image: str) -> Iterator[tuple[str, bytes]]:
 
 def layer_paths(image: str) -> Iterator[str]:
     """The path of every entry in every layer of IMAGE, deleted ones too (from `docker save`)."""
+    for inner in _layers(image):
+        yield from (member.name.removeprefix("./") for member in inner.getmembers())
+
+
+def _layers(image: str) -> Iterator[tarfile.TarFile]:
+    """IMAGE's layers from `docker save`, lowest first, each open while the caller reads it."""
     with tempfile.TemporaryFile() as saved:
         subprocess.run(["docker", "save", image], stdout=saved, check=True)
         saved.seek(0)
@@ -72,4 +72,4 @@ def layer_paths(image: str) -> Iterator[str]:
             manifest = json.load(outer.extractfile("manifest.json"))  # type: ignore[arg-type]
             for layer in manifest[0]["Layers"]:
                 with tarfile.open(fileobj=outer.extractfile(layer)) as inner:
-                    yield from (member.name.removeprefix("./") for member in inner.getmembers())
+                    yield inner

@@ -10,39 +10,30 @@ import yaml
 
 from tasks import ports
 from tasks.paths import ROOT
-from tests.k8s.manifests import find, rendered
+from tests.k8s.manifests import rendered, template
 
 pytestmark = pytest.mark.k8s
 
 APP_PROCESSES = ("web", "worker", "beat")
 
 
-def _ports_of(container: dict) -> dict[str, int]:
-    return {port["name"]: port["containerPort"] for port in container.get("ports", [])}
-
-
 def _env_of(container: dict) -> dict[str, str]:
     return {var["name"]: var.get("value") for var in container.get("env", [])}
 
 
-def _app_container(objects: list[dict], name: str) -> dict:
-    (deployment,) = find(objects, "Deployment", name)
-    return next(c for c in deployment["spec"]["template"]["spec"]["containers"] if c["name"] == name)
-
-
 def test_every_overlay_declares_the_web_and_metrics_ports_from_the_one_source(overlay):
     objects = rendered(overlay)
-    assert _ports_of(_app_container(objects, "web"))["http"] == ports.WEB
+    assert template(objects, "web").port_names()["http"] == ports.WEB
     for name in APP_PROCESSES:
-        container = _app_container(objects, name)
-        assert _ports_of(container)["metrics"] == ports.METRICS, f"{overlay}: {name}'s metrics port"
-        assert _env_of(container)["METRICS_PORT"] == str(ports.METRICS), f"{overlay}: {name}'s METRICS_PORT"
+        workload = template(objects, name)
+        assert workload.port_names()["metrics"] == ports.METRICS, f"{overlay}: {name}'s metrics port"
+        assert _env_of(workload.container(name))["METRICS_PORT"] == str(ports.METRICS), f"{overlay}: {name}"
 
 
 def test_the_dev_web_pod_listens_where_its_ports_say():
-    web = _app_container(rendered("dev"), "web")
-    assert _ports_of(web)["debugpy"] == ports.DEBUGPY
-    command = " ".join(web["command"])
+    web = template(rendered("dev"), "web")
+    assert web.port_names()["debugpy"] == ports.DEBUGPY
+    command = " ".join(web.container("web")["command"])
     assert f"--listen 0.0.0.0:{ports.DEBUGPY}" in command
     assert f"0.0.0.0:{ports.WEB}" in command
 
