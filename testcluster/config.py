@@ -8,7 +8,17 @@ from pathlib import Path
 
 from tasks.cluster.layout import NAME, Layout
 from testcluster import pki
-from testcluster.layout import API_PORT, BRIDGE, DNS_IP, ETCD_PEER_PORT, ETCD_PORT, NODE_IP, POD_SUBNET, SVC_CIDR
+from testcluster.layout import (
+    API_PORT,
+    BRIDGE,
+    DNS_IP,
+    ETCD_PEER_PORT,
+    ETCD_PORT,
+    NODE_IP,
+    POD_SUBNET,
+    SVC_CIDR,
+    TEAM_REGISTRY,
+)
 from testcluster.system_images import PAUSE
 
 PAUSE_REF = "{registry}/" + ":".join(PAUSE)
@@ -149,13 +159,10 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text)
 
 
-def write(layout: Layout) -> None:
-    """Every config file the daemons read (JSON where YAML is expected: JSON is YAML)."""
-    run, conf, reg = layout.run_dir, layout.conf, layout.registry
-    for sub in ("etcd", "registry", "kubelet", "cni/ipam", "volumes", "containerd"):
-        (run / sub).mkdir(parents=True, exist_ok=True)
-    _write(conf / "registry.yml", _registry_config(layout))
-    certs = run / "containerd" / "certs.d"
+def write_registry_hosts(layout: Layout) -> None:
+    """containerd's certs.d: each registry it pulls from over plain HTTP. containerd reads it at each pull,
+    so a running cluster follows a change without a restart."""
+    reg, certs = layout.registry, layout.run_dir / "containerd" / "certs.d"
     for host in (reg, reg.replace("127.0.0.1", "localhost")):
         _write(certs / host / "hosts.toml", _hosts_toml(f"http://{reg}", f"http://{reg}", '"pull", "resolve", "push"'))
     # docker.io is mirrored by the local registry: "postgres:16.4-bookworm" is pulled as
@@ -164,6 +171,19 @@ def write(layout: Layout) -> None:
         certs / "docker.io" / "hosts.toml",
         _hosts_toml("https://registry-1.docker.io", f"http://{reg}", '"pull", "resolve"'),
     )
+    # The registry that requires a login: pods pull from it with an imagePullSecret (kubelet passes the
+    # credentials to containerd); the host pushes to it with `docker login`.
+    team = f"http://{TEAM_REGISTRY}"
+    _write(certs / TEAM_REGISTRY / "hosts.toml", _hosts_toml(team, team, '"pull", "resolve"'))
+
+
+def write(layout: Layout) -> None:
+    """Every config file the daemons read (JSON where YAML is expected: JSON is YAML)."""
+    run, conf = layout.run_dir, layout.conf
+    for sub in ("etcd", "registry", "kubelet", "cni/ipam", "volumes", "containerd"):
+        (run / sub).mkdir(parents=True, exist_ok=True)
+    _write(conf / "registry.yml", _registry_config(layout))
+    write_registry_hosts(layout)
     _write(conf / "containerd.toml", _containerd_toml(layout))
     _write(run / "cni" / "net.d" / f"10-{NAME}.conflist", _cni_conflist(layout))
     sock = f"unix://{layout.containerd_socket}"

@@ -18,7 +18,12 @@ RT_TABLE = 1044  # policy-routing table (and rule priority) that keeps pod traff
 # kubelet healthz, kube-proxy metrics and health, kubelet API, controller-manager, scheduler
 FIXED_PORTS = (10248, 10249, 10250, 10256, 10257, 10259)
 API_URL = f"https://{NODE_IP}:{API_PORT}"
-RESERVED_PORTS = frozenset({ETCD_PORT, ETCD_PEER_PORT, API_PORT, *FIXED_PORTS})  # never the registry's
+# The shared-cluster tests' registry that requires a login (tests/support/auth_registry.py): containerd pulls
+# from it over plain HTTP, as from the local registry, and the local registry never takes its port.
+TEAM_REGISTRY_PORT = 5001
+TEAM_REGISTRY = f"127.0.0.1:{TEAM_REGISTRY_PORT}"
+# Never the local registry's port.
+RESERVED_PORTS = frozenset({ETCD_PORT, ETCD_PEER_PORT, API_PORT, TEAM_REGISTRY_PORT, *FIXED_PORTS})
 # The kube kit's binaries: the control plane and node daemons, and the client tools env() puts on PATH.
 DAEMON_BINARIES = (
     "kube-apiserver",

@@ -2,6 +2,7 @@ import os
 
 import pytest
 
+from tests.support.auth_registry import auth_registry  # noqa: F401 - one registry with a login per session
 from tests.support.cluster_session import cluster, cluster_session  # noqa: F401 - one test cluster for every folder
 from tests.support.loopback_stack import Stack
 from tests.support.scenarios import (  # noqa: F401 - one reliability table

@@ -129,7 +129,7 @@ def current(registry_port: int | None = None) -> Layout:
 
 
 def validate(layout: Layout) -> None:
-    """Refuse directories `down` could not safely delete, and a registry port the cluster itself uses."""
+    """Refuse directories `down` could not safely delete, and a registry port the cluster or its tests use."""
     for what, path in (("SHIPYARD_CLUSTER_DIR", layout.run_dir), ("SHIPYARD_CLUSTER_CACHE", layout.cache_dir)):
         if not path.is_absolute() or len(path.parts) < 3 or ".." in path.parts:
             raise ClusterError(f"{what}={path} must be an absolute path at least two levels deep")
@@ -141,4 +141,4 @@ def validate(layout: Layout) -> None:
     from tasks.cluster import providers
 
     if layout.registry_port in providers.addresses().RESERVED_PORTS:
-        raise ClusterError(f"registry port {layout.registry_port} is one the cluster itself uses: pick another")
+        raise ClusterError(f"registry port {layout.registry_port} is taken by the cluster or its tests: pick another")

@@ -11,7 +11,7 @@ from tasks.cluster import kind, layout, lifecycle
 from tasks.cluster.progress import ClusterError
 from tasks.paths import ROOT
 from testcluster import prerequisites
-from testcluster.layout import API_PORT
+from testcluster.layout import API_PORT, TEAM_REGISTRY_PORT
 
 
 def test_a_missing_debian_package_is_named_with_the_fix():
@@ -39,8 +39,9 @@ def test_unsafe_run_dirs_are_refused(monkeypatch, run_dir):
         layout.current()
 
 
-def test_a_registry_port_the_cluster_uses_itself_is_refused(monkeypatch):
-    monkeypatch.setenv("SHIPYARD_REGISTRY_PORT", str(API_PORT))
+@pytest.mark.parametrize("port", [API_PORT, TEAM_REGISTRY_PORT])
+def test_a_registry_port_the_cluster_or_its_tests_use_is_refused(monkeypatch, port):
+    monkeypatch.setenv("SHIPYARD_REGISTRY_PORT", str(port))
     with pytest.raises(ClusterError, match="registry port"):
         layout.current()
 

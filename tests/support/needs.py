@@ -36,6 +36,7 @@ FIXTURE_NEEDS: dict[str, tuple[str, ...]] = {
     "dev_image": ("docker",),
     "prod_image": ("docker",),
     "cluster": ("cluster",),
+    "auth_registry": ("cluster", "docker"),  # for the cluster to pull from; docker login and push use the engine
     "broker": ("redis",),
     # A marker, not a fixture: pytest-django's test database.
     "django_db": ("postgres",),
