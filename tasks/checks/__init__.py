@@ -39,7 +39,7 @@ def test(c: Context, args: str = "", unit: bool = False, changed: str | None = N
 
 @task
 def lint(c: Context) -> None:
-    """ruff (check, format), hadolint, actionlint, and checkov on every overlay and the Dockerfile."""
+    """ruff (check, format), hadolint, actionlint, and checkov on every kustomization and the Dockerfile."""
     failed = []
     for name in linters.CHECKS:
         outcome = linters.run(name)

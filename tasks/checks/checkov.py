@@ -1,4 +1,5 @@
-"""checkov, the policy scanner, on what the cluster would really get: every rendered overlay.
+"""checkov, the policy scanner, on what the cluster would really get: every rendered overlay, and every
+standalone kustomization (a developer's namespace and its RBAC example).
 
 Every check the project skips is listed once, with its reason, in .checkov.yaml at the root.
 """
@@ -40,10 +41,14 @@ def failed_checks(reports: list[dict], names: dict[str, str]) -> list[str]:
 
 
 def failures(root: Path = kustomize.K8S_ROOT) -> list[str]:
-    """The failed checks over every overlay (rendered into a scratch folder) and the Dockerfile."""
+    """The failed checks over every overlay and standalone kustomization (rendered into a scratch folder) and the
+    Dockerfile."""
     with tempfile.TemporaryDirectory(prefix="checkov-") as scratch:
         names: dict[str, str] = {}
-        for overlay in kustomize.overlays(root):
-            (Path(scratch) / f"{overlay}.yaml").write_text(kustomize.render_yaml(overlay, root))
-            names[f"{overlay}.yaml"] = f"k8s/overlays/{overlay}"
+        where = {name: f"overlays/{name}" for name in kustomize.overlays(root)}
+        where.update({name: name for name in kustomize.standalone(root)})
+        for name, folder in where.items():
+            rendered = f"{folder.replace('/', '--')}.yaml"
+            (Path(scratch) / rendered).write_text(kustomize.render_yaml(name, root))
+            names[rendered] = f"k8s/{folder}"
         return failed_checks(scan([*(Path(scratch) / name for name in names), ROOT / "Dockerfile"]), names)

@@ -46,7 +46,7 @@ def workflows() -> tuple[bool, str]:
 
 
 def scan() -> tuple[bool, str]:
-    """checkov on every rendered overlay and the Dockerfile; skips only those .checkov.yaml lists."""
+    """checkov on every rendered kustomization and the Dockerfile; skips only those .checkov.yaml lists."""
     failures = checkov.failures()
     return not failures, "\n".join(failures)
 

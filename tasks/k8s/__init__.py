@@ -11,15 +11,15 @@ from tasks.k8s import kustomize, monitoring_schema, overlay_diff, schema
 @task
 @help_even_for_positionals("k8s.render")
 def render(c: Context, overlay: str) -> None:
-    """Print an overlay rendered by kubectl's kustomize: invoke k8s.render prod."""
+    """Print an overlay rendered by kubectl's kustomize: invoke k8s.render prod (or dev-namespace-rbac-example)."""
     with exits_on(*kustomize.ERRORS):
         emit(kustomize.render_yaml(overlay))
 
 
 @task
 def validate(c: Context) -> None:
-    """Render every overlay and validate it strictly: Kubernetes' schemas, the Prometheus Operator's."""
-    names = kustomize.overlays()
+    """Render every overlay and k8s/dev-namespace*, validate each strictly: Kubernetes' schemas, the operator's."""
+    names = kustomize.overlays() + kustomize.standalone()
     versions = schema.versions()
     rendered = {}
     for overlay in names:
@@ -44,7 +44,10 @@ def validate(c: Context) -> None:
             print(schema.outcome(overlay, f"{len(monitoring)} objects against {operator}", problems))
             failures += bool(problems)
     total = len(names) * len(versions) + len(with_monitoring)
-    summary = f"{len(names)} overlays x {len(versions)} Kubernetes versions ({', '.join(versions)})"
+    others = names[len(kustomize.overlays()) :]
+    kustomizations = f"{len(names) - len(others)} overlays" + "".join(f", {other}" for other in others)
+    summary = f"{len(names)} kustomizations ({kustomizations}) x {len(versions)} Kubernetes versions"
+    summary += f" ({', '.join(versions)})"
     if with_monitoring:
         summary += f", and {', '.join(with_monitoring)} against {operator}"
     if failures:

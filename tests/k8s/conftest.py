@@ -6,6 +6,8 @@ from tests.k8s.manifests import rendered
 # Every overlay on disk: a new one is covered by every test without being named here.
 OVERLAYS = kustomize.overlays()
 PRODUCTION_SHAPED = [o for o in OVERLAYS if o != "dev"]
+# Every other kustomization applied as it is (k8s/dev-namespace, its RBAC example): schema-checked too.
+STANDALONE = kustomize.standalone()
 
 
 @pytest.fixture(params=OVERLAYS)

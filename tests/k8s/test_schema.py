@@ -4,7 +4,7 @@ kinds; the Prometheus Operator's are in test_monitoring_schema.py."""
 import pytest
 
 from tasks.k8s import kustomize, schema
-from tests.k8s.conftest import OVERLAYS
+from tests.k8s.conftest import OVERLAYS, STANDALONE
 from tests.k8s.manifests import rendered
 
 pytestmark = pytest.mark.k8s
@@ -40,7 +40,7 @@ def test_a_field_newer_than_the_oldest_supported_version_fails():
 
 
 @pytest.mark.parametrize("version", schema.versions())
-@pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize("overlay", OVERLAYS + STANDALONE)
 def test_every_object_is_schema_valid(overlay, version):
     manifests, _ = schema.split(rendered(overlay))
     assert schema.validate(manifests, version, len(kustomize.parse(manifests))) == []

@@ -65,10 +65,15 @@ def test_validate_checks_every_overlay_against_every_version():
     result = invoke("k8s.validate")
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    # 3 overlays x 3 Kubernetes versions, and the PodMonitors of staging and prod against the operator's schema.
-    assert len([line for line in lines if line.endswith(": ok")]) == 9 + 2
+    # 3 overlays and 2 standalone kustomizations x 3 Kubernetes versions, and the PodMonitors of staging and prod
+    # against the operator's schema.
+    assert len([line for line in lines if line.endswith(": ok")]) == 15 + 2
     assert "prod: 3 objects against @kubernetes-models/prometheus-operator 6.0.0: ok" in lines
-    assert lines[-1].startswith("k8s.validate: all valid, 3 overlays x 3 Kubernetes versions (1.26, 1.31, ")
+    assert "dev-namespace-rbac-example: 5 objects against Kubernetes 1.26: ok" in lines
+    assert lines[-1].startswith(
+        "k8s.validate: all valid, 5 kustomizations (3 overlays, dev-namespace, dev-namespace-rbac-example) "
+        "x 3 Kubernetes versions (1.26, 1.31, "
+    )
     assert lines[-1].endswith(", and prod, staging against @kubernetes-models/prometheus-operator 6.0.0")
 
 
@@ -102,8 +107,8 @@ def test_validate_fails_a_broken_pod_monitor_with_one_line_per_problem(tmp_path)
         at = lines.index(f"{overlay}: 3 objects against @kubernetes-models/prometheus-operator 6.0.0: FAILED")
         reported = lines[at + 1 : at + 5]
         assert [line[: len(want)] for line, want in zip(reported, problems, strict=True)] == problems
-    assert len([line for line in lines if line.endswith(": ok")]) == 9  # Kubernetes' own kinds are fine
-    assert result.stderr.strip().startswith("k8s.validate: 2 of 11 checks failed (3 overlays x 3 Kubernetes versions")
+    assert len([line for line in lines if line.endswith(": ok")]) == 15  # Kubernetes' own kinds are fine
+    assert result.stderr.strip().startswith("k8s.validate: 2 of 17 checks failed (5 kustomizations (3 overlays, ")
 
 
 def test_validate_without_node_says_how_to_install_it_in_one_line():
