@@ -17,53 +17,109 @@ from tasks.devloop.diagnosis import report
 from tasks.devloop.phases import Phases
 from tasks.image.builds import offline_choice
 from tasks.paths import ROOT
+from tasks.shared import diagnosis as shared_cluster
+from tasks.shared import pull_secret, session, settings
 
 
 @task(
+    optional=["namespace"],
     help={
         "tilt": "check for tilt instead of skaffold",
         "offline": "assume no public registry: check the debootstrap base shipyard-base:bookworm",
         "online": "assume a public registry: the build pulls python:3.11-slim-bookworm",
-        "namespace": "a running loop's namespace, for its database check (default: the context's own)",
-    }
+        "namespace": "a running loop's namespace, for its database check; with a registry, a shared cluster's",
+        "registry": settings.HELP["registry"],
+        "context": settings.HELP["context"],
+    },
 )
-def doctor(c: Context, tilt: bool = False, offline: bool = False, online: bool = False, namespace: str = "") -> None:
+def doctor(
+    c: Context,
+    tilt: bool = False,
+    offline: bool = False,
+    online: bool = False,
+    namespace: str = "",
+    registry: str = "",
+    context: str = "",
+) -> None:
     """Check the cluster, Docker, the registry route, the base and datastore images, skaffold (or tilt), the ports;
-    and, when a loop runs, whether its database has migrations this checkout lacks."""
-    report(tilt, offline_choice(offline, online), namespace)
+    and, when a loop runs, whether its database has migrations this checkout lacks. On a shared cluster
+    (--namespace with a registry), each step `up --namespace` takes."""
+    if settings.shared_wanted(namespace, registry):
+        shared_cluster.report(settings.resolve(namespace, registry, context), tilt, offline_choice(offline, online))
+    else:
+        report(tilt, offline_choice(offline, online), namespace if isinstance(namespace, str) else "")
 
 
 @task(
+    optional=["namespace"],
     help={
         "tilt": "run `tilt up` instead of `skaffold dev`",
         "offline": "build on the debootstrap base shipyard-base:bookworm without asking whether a registry answers",
         "online": "build on the official python:3.11-slim-bookworm without asking whether a registry answers",
         "debug": f"run web under debugpy, listening on 127.0.0.1:{ports.DEBUGPY} for .vscode/launch.json's attach",
-    }
+        **settings.HELP,
+        "web_port": f"with --namespace: forward web to this local port (default: the first free from {ports.WEB})",
+    },
 )
-def up(c: Context, tilt: bool = False, offline: bool = False, online: bool = False, debug: bool = False) -> None:
+def up(
+    c: Context,
+    tilt: bool = False,
+    offline: bool = False,
+    online: bool = False,
+    debug: bool = False,
+    namespace: str = "",
+    registry: str = "",
+    context: str = "",
+    web_port: int = 0,
+) -> None:
     """Start what the loop needs (engine, base image, cluster), then the dev loop: skaffold dev (or tilt up)."""
     phases = Phases()
     log = Progress("up")
-    # Everything that could stop the loop is checked first: nothing starts that would be torn down.
-    diagnosis = report(tilt, offline_choice(offline, online))
-    prepare.engine(phases, log)
-    prepare.base(diagnosis.offline, phases, log)
-    target = prepare.cluster(c, diagnosis, phases, log)
-    argv, env = loop.command(target, tilt, diagnosis.offline, debug)
-    print(f"up: {target.kind} ({target.context}): {target.plan}", flush=True)
-    listening = f"web on {ports.WEB_URL}" + (f", debugpy on 127.0.0.1:{ports.DEBUGPY}" if debug else "")
-    print(f"up: {' '.join(argv)} ({listening})", flush=True)
-    code = supervise.run(argv, env, ROOT, target, phases)
+    url: str | supervise.Url = supervise.WEB_URL
+    if namespace:
+        # A shared cluster: the doctor checks every step first; the namespace is made or refused before any deploy.
+        shared = settings.resolve(namespace, registry, context)
+        argv, env, target, url = session.start(
+            shared, tilt, offline_choice(offline, online), debug, web_port, phases, log
+        )
+        print(f"up: {target.kind} ({target.context}): {target.plan}", flush=True)
+        print(f"up: {' '.join(argv)}", flush=True)
+    else:
+        # Everything that could stop the loop is checked first: nothing starts that would be torn down.
+        diagnosis = report(tilt, offline_choice(offline, online))
+        prepare.engine(phases, log)
+        prepare.base(diagnosis.offline, phases, log)
+        target = prepare.cluster(c, diagnosis, phases, log)
+        argv, env = loop.command(target, tilt, diagnosis.offline, debug)
+        print(f"up: {target.kind} ({target.context}): {target.plan}", flush=True)
+        listening = f"web on {ports.WEB_URL}" + (f", debugpy on 127.0.0.1:{ports.DEBUGPY}" if debug else "")
+        print(f"up: {' '.join(argv)} ({listening})", flush=True)
+    code = supervise.run(argv, env, ROOT, target, phases, url)
     if code not in (0, 130, -signal.SIGINT):
         raise Exit(f"up: {argv[0]} exited with {code} (its output is above)", code=1)
 
 
 @task(
-    help={"tilt": "tear down what tilt up deployed", "stop_cluster": "also stop the cluster (minikube or the test one)"}
+    optional=["namespace"],
+    help={
+        "tilt": "tear down what tilt up deployed",
+        "stop_cluster": "also stop the cluster (minikube or the test one)",
+        "namespace": "remove the loop from this namespace of yours on a shared cluster (just --namespace: dev-$USER)",
+        "context": settings.HELP["context"],
+    },
 )
-def down(c: Context, tilt: bool = False, stop_cluster: bool = False) -> None:
+def down(c: Context, tilt: bool = False, stop_cluster: bool = False, namespace: str = "", context: str = "") -> None:
     """Delete what the dev loop deployed (and, with --stop-cluster, stop the cluster)."""
+    if namespace:
+        shared = settings.resolve(namespace, context=context, need_registry=False)
+        argv, env, target, shared_cluster = session.stop(shared, tilt)
+        subprocess.run(argv, cwd=ROOT, env=env, check=True)
+        pull_secret.remove(shared_cluster, shared.namespace)
+        print(
+            f"down: removed the dev loop from {shared.namespace} on {target.context}; the namespace stays yours "
+            f"(with PostgreSQL's volume): `kubectl delete namespace {shared.namespace}` removes it too"
+        )
+        return
     target, why = targets.find()
     if target is None:
         raise Exit(f"down: {why}: nothing to delete", code=1)

@@ -256,13 +256,18 @@ def diagnose(tilt: bool = False, offline: bool | None = None, namespace: str | N
 def report(tilt: bool = False, offline: bool | None = None, namespace: str | None = None) -> Diagnosis:
     """Print the doctor's lines; exit non-zero when the loop cannot run. What the loop will use."""
     diagnosis = diagnose(tilt=tilt, offline=offline, namespace=namespace)
-    for finding in diagnosis.findings:
+    conclude(diagnosis.findings)
+    return diagnosis
+
+
+def conclude(findings: list[Finding]) -> None:
+    """Print each finding's line; exit non-zero, naming what failed, unless every one is ok."""
+    for finding in findings:
         print(finding.line(), flush=True)
-    failed = [f.tool for f in diagnosis.findings if not f.ok]
+    failed = [f.tool for f in findings if not f.ok]
     if failed:
         raise Exit(
             f"doctor: the dev loop cannot run until {', '.join(failed)} {'is' if len(failed) == 1 else 'are'} fixed",
             code=1,
         )
     print("doctor: ready for the dev loop", flush=True)
-    return diagnosis

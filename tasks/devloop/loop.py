@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 
 from tasks.devloop import minikube
 from tasks.devloop.targets import Target
@@ -37,21 +38,42 @@ def buildkit_path(env: dict[str, str]) -> dict[str, str]:
     return {**env, "PATH": os.pathsep.join([os.path.dirname(client), env.get("PATH", "")])}
 
 
-def command(target: Target, tilt: bool, offline: bool, debug: bool = False) -> tuple[list[str], dict[str, str]]:
+@dataclass(frozen=True)
+class LocalPorts:
+    """A loop's ports on 127.0.0.1 beside other loops (a shared cluster): web's forward and Tilt's UI, and skaffold's
+    API, which says where skaffold forwarded web (it picks a free port when 8000 is taken)."""
+
+    web: int
+    tilt_ui: int
+    skaffold_api: int
+
+
+def command(
+    target: Target, tilt: bool, offline: bool, debug: bool = False, local: LocalPorts | None = None
+) -> tuple[list[str], dict[str, str]]:
     """argv and environment for `skaffold dev` (or `tilt up`) against TARGET; with DEBUG, web under debugpy."""
     env = {**os.environ, **target.env, "SKAFFOLD_UPDATE_CHECK": "false"}
     if target.kind == "minikube":
         env.update(minikube.minikube_docker_env())  # build into minikube's Docker: nothing is pushed
     env = buildkit_path(env)
     if tilt:
-        # Tilt reads the registry from the cluster (KEP-1755) and trusts local contexts itself.
+        # Tilt reads the registry from the cluster (KEP-1755) and trusts local contexts itself; on a shared
+        # cluster the Tiltfile is told the registry and the context invoke has checked.
         tiltfile_args = [*(["--offline"] if offline else []), *(["--debug"] if debug else [])]
-        return ["tilt", "up", "--context", target.context, *(["--", *tiltfile_args] if tiltfile_args else [])], env
+        flags = ["--context", target.context]
+        if target.namespace:
+            flags += ["--namespace", target.namespace]
+            tiltfile_args += ["--registry", target.registry, "--shared-context", target.context]
+        if local:
+            flags += ["--port", str(local.tilt_ui)]
+            tiltfile_args += ["--web-port", str(local.web)]
+        return ["tilt", "up", *flags, *(["--", *tiltfile_args] if tiltfile_args else [])], env
     argv = [
         "skaffold",
         "dev",
         *SKAFFOLD_DEV_FLAGS,
         *target.skaffold_args(),
+        *([f"--rpc-http-port={local.skaffold_api}"] if local else []),
         *(["--profile", "offline"] if offline else []),
         *(["--profile", "debug"] if debug else []),
     ]
@@ -61,6 +83,8 @@ def command(target: Target, tilt: bool, offline: bool, debug: bool = False) -> t
 def delete_command(target: Target, tilt: bool) -> tuple[list[str], dict[str, str]]:
     """argv and environment that remove what the loop deployed to TARGET."""
     env = {**os.environ, **target.env}
+    scope = ["--namespace", target.namespace] if target.namespace else []
     if tilt:
-        return ["tilt", "down", "--context", target.context], env
-    return ["skaffold", "delete", "--kube-context", target.context], env
+        shared = ["--", "--shared-context", target.context] if target.namespace else []  # the Tiltfile's guard
+        return ["tilt", "down", "--context", target.context, *scope, *shared], env
+    return ["skaffold", "delete", "--kube-context", target.context, *scope], env

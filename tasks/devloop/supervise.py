@@ -16,6 +16,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -28,6 +29,7 @@ WEB_URL = f"{ports.WEB_URL}/"
 APP_IMAGE = "shipyard-app"
 SELECTOR = "app.kubernetes.io/part-of=shipyard"
 POLL = 0.5
+Url = Callable[[], str | None]  # web's address once known (where skaffold chose to forward it)
 WATCH_FOR = 30 * 60  # a loop that serves nothing for this long (a broken build Tilt waits on) is not polled on
 
 
@@ -53,8 +55,9 @@ def _running(pod: dict) -> bool:
 class Watch:
     """Polls the loop's pods and web's forward; prints the served line once, with every phase."""
 
-    def __init__(self, target: Target, env: dict[str, str], phases: Phases, url: str = WEB_URL) -> None:
-        self.argv = [tool("kubectl"), "--context", target.context, "get", "pods", "-l", SELECTOR, "-o", "json"]
+    def __init__(self, target: Target, env: dict[str, str], phases: Phases, url: str | Url = WEB_URL) -> None:
+        scope = ["--namespace", target.namespace] if target.namespace else []
+        self.argv = [tool("kubectl"), "--context", target.context, *scope, "get", "pods", "-l", SELECTOR, "-o", "json"]
         self.env, self.phases, self.url = env, phases, url
         self.started = time.time()
         self.built: float | None = None
@@ -90,7 +93,8 @@ class Watch:
         while not self.stop.is_set() and time.time() - self.started < WATCH_FOR:
             if self.deployed is None:
                 self._look()
-            if _served(self.url):
+            url = self.url() if callable(self.url) else self.url
+            if url and _served(url):
                 served = time.time()
                 if self.deployed is None:
                     self._look()  # web may have turned Ready since the last look (a slow poll under load)
@@ -99,16 +103,18 @@ class Watch:
                         self.phases.done(phase, at)
                 self.phases.done("served", served)
                 print(
-                    f"up: served {self.url} {self.phases.total():.1f}s after the command: {self.phases.line()}",
+                    f"up: served {url} {self.phases.total():.1f}s after the command: {self.phases.line()}",
                     flush=True,
                 )
                 return
             self.stop.wait(POLL)
 
 
-def run(argv: list[str], env: dict[str, str], cwd: Path, target: Target, phases: Phases) -> int:
+def run(
+    argv: list[str], env: dict[str, str], cwd: Path, target: Target, phases: Phases, url: str | Url = WEB_URL
+) -> int:
     """Run the loop until it ends; its exit code. Ctrl+C ends it as the tool ends itself (skaffold cleans up)."""
-    watch = Watch(target, env, phases)
+    watch = Watch(target, env, phases, url)
     child = subprocess.Popen(argv, cwd=cwd, env=env)
     # SIGTERM to us (a service manager, a test) goes to the tool, which then ends as on Ctrl+C.
     signal.signal(signal.SIGTERM, lambda *_: child.send_signal(signal.SIGINT))

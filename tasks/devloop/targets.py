@@ -24,14 +24,19 @@ KEP_1755 = ("kube-public", "local-registry-hosting")
 
 @dataclass(frozen=True)
 class Target:
-    kind: str  # minikube, kind, k3d, docker-desktop, registry (KEP-1755), test-cluster
+    kind: str  # minikube, kind, k3d, docker-desktop, registry (KEP-1755), test-cluster, shared
     context: str
     plan: str  # one line: how images reach the cluster
     registry: str = ""  # where skaffold pushes (--default-repo); "" = the cluster reads the local engine
     env: dict[str, str] = field(default_factory=dict)  # extra environment for skaffold, tilt, kubectl
+    namespace: str = ""  # "" = the context's own; a shared cluster's developer namespace otherwise
 
     def skaffold_args(self) -> list[str]:
-        return ["--kube-context", self.context] + (["--default-repo", self.registry] if self.registry else [])
+        return (
+            ["--kube-context", self.context]
+            + (["--default-repo", self.registry] if self.registry else [])
+            + (["--namespace", self.namespace] if self.namespace else [])
+        )
 
 
 def _kubectl(*args: str, env: dict[str, str] | None = None, timeout: float = 10) -> tuple[int, str]:

@@ -24,6 +24,7 @@ def test_every_concern_has_a_test_folder_of_the_same_name():
         "k8s",
         "promotion",
         "services",
+        "shared",
     ]
     assert [name for name in PACKAGES if not (ROOT / "tests" / name).is_dir()] == []
 

@@ -125,3 +125,17 @@ def test_the_build_trusts_the_host_cas_as_skaffolds_and_invoke_image_builds_do(t
     skaffold = yaml.safe_load((ROOT / "skaffold.yaml").read_text())
     (artifact,) = skaffold["build"]["artifacts"]
     assert artifact["docker"]["secrets"] == [{"id": CA_SECRET_ID, "src": str(HOST_CA)}]
+
+
+def test_a_shared_cluster_gets_the_checked_context_the_teams_registry_and_the_developers_web_port():
+    """`invoke up --tilt --namespace` passes the context it checked, the registry and a free local port."""
+    tilt = run_tiltfile(**{"shared-context": "team-dev", "registry": "registry.example.com/team", "web-port": "8003"})
+    assert tilt.named("allow_k8s_contexts")[0]["contexts"] == ["minikube", "shipyard-test", "team-dev"]
+    assert [call["host"] for call in tilt.named("default_registry")] == ["registry.example.com/team"]
+    web = tilt.resource("web")
+    assert {(f["local_port"], f["container_port"]) for f in web["port_forwards"]} == {(8003, ports.WEB)}
+    assert [link["url"] for link in web["links"]] == ["http://localhost:8003/admin/"]
+
+
+def test_without_a_shared_cluster_no_registry_is_set_and_tilt_finds_the_local_one(tilt):
+    assert tilt.named("default_registry") == []

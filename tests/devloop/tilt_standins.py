@@ -180,8 +180,14 @@ def _standins(run: TiltRun) -> dict:
         run.flags.setdefault(name, False)
         return record("config.define_bool", name=name)
 
+    def define_string(name, args=False, usage=""):
+        return record("config.define_string", name=name)  # unset unless given, as in Tilt: cfg.get() has no key
+
     def parse():
         return dict(run.flags)
+
+    def default_registry(host, host_from_cluster=None, single_name=""):
+        return record("default_registry", host=host)
 
     return {
         "allow_k8s_contexts": allow_k8s_contexts,
@@ -201,14 +207,17 @@ def _standins(run: TiltRun) -> dict:
         "analytics_settings": analytics_settings,
         "secret_settings": secret_settings,
         "_config_define_bool": define_bool,
+        "_config_define_string": define_string,
+        "default_registry": default_registry,
         "_config_parse": parse,
         # Tilt's os.path.exists reads this machine's files, as the stand-in does.
         "_os_path_exists": os.path.exists,
     }
 
 
-def run_tiltfile(path=ROOT / "Tiltfile", **flags: bool) -> TiltRun:
-    """Run the Tiltfile as `tilt up -- --FLAG` would for each FLAG given True."""
+def run_tiltfile(path=ROOT / "Tiltfile", **flags: bool | str) -> TiltRun:
+    """Run the Tiltfile as `tilt up -- --FLAG` would for each FLAG given True (or `--FLAG VALUE` for a string);
+    a flag with '-' in its name is given as a dict: run_tiltfile(**{"web-port": "8001"})."""
     run = TiltRun()
     run.flags.update(flags)
     module = starlark.Module()
@@ -217,7 +226,7 @@ def run_tiltfile(path=ROOT / "Tiltfile", **flags: bool) -> TiltRun:
     # Tilt's `config` module, as a struct of the stand-ins above.
     globals_ = starlark.Globals.extended_by([starlark.LibraryExtension.StructType])
     prelude = (
-        "config = struct(define_bool=_config_define_bool, parse=_config_parse)\n"
+        "config = struct(define_bool=_config_define_bool, define_string=_config_define_string, parse=_config_parse)\n"
         "os = struct(path=struct(exists=_os_path_exists))\n"
         "TRIGGER_MODE_AUTO = 'auto'\nTRIGGER_MODE_MANUAL = 'manual'"
     )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 import yaml
 
 from tasks import ports
 from tasks.paths import ROOT
+from tests.devloop.tilt_standins import run_tiltfile
 from tests.k8s.manifests import rendered, template
 
 pytestmark = pytest.mark.k8s
@@ -47,10 +47,10 @@ def test_the_dockerfile_exposes_and_serves_the_web_port():
 
 
 def test_the_tiltfile_forwards_web_and_debugpy_to_the_same_ports_here():
-    text = (ROOT / "Tiltfile").read_text()
-    forwards = set(re.findall(r"port_forward\((\d+), (\d+)", text))
-    assert forwards == {(str(ports.WEB), str(ports.WEB)), (str(ports.DEBUGPY), str(ports.DEBUGPY))}
-    assert f"http://localhost:{ports.WEB}/" in text
+    web = run_tiltfile(debug=True).resource("web")  # the Tiltfile run, as `tilt up -- --debug` runs it
+    forwards = {(f["local_port"], f["container_port"]) for f in web["port_forwards"]}
+    assert forwards == {(ports.WEB, ports.WEB), (ports.DEBUGPY, ports.DEBUGPY)}
+    assert [link["url"] for link in web["links"]] == [f"http://localhost:{ports.WEB}/admin/"]
 
 
 def test_skaffold_forwards_web_and_debugpy_to_the_same_ports_here():
