@@ -198,7 +198,7 @@ def _loop_config(command: str, where: str, kubectl) -> dict[str, str]:
 
 def find(command: str, namespace: str = "") -> LoopDatabase:
     """The loop's database, or Exit with one line when the context or namespace is not the dev loop's."""
-    target, why = targets.find()
+    target, why = targets.find(namespace)
     if target is None:
         raise Exit(f"{command}: {why}: db.* works only on the dev loop's own cluster", code=1)
     env = {**os.environ, **target.env}

@@ -145,7 +145,7 @@ def metrics(c: Context, show: bool = False, namespace: str = "", port: int = 909
         if not show:
             dev_metrics.ensure_free(port)
             dev_metrics.prometheus.binary()
-        target, why = targets.find()
+        target, why = targets.find(namespace)
         if target is None:
             raise dev_metrics.Unreachable(f"{why}; start the dev loop first (invoke up)")
         forwards = dev_metrics.forward_all(target, namespace)

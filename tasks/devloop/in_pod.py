@@ -33,7 +33,7 @@ def exec_in_web(target: targets.Target, namespace: str) -> list[str]:
 def web(command: str, namespace: str) -> tuple[targets.Target, list[str], dict[str, str]]:
     """The loop's cluster, kubectl's argv up to `exec`'s command and its environment; Exit (one line) when no
     loop's web runs there."""
-    target, why = targets.find()
+    target, why = targets.find(namespace)
     if target is None:
         raise Exit(f"{command}: {why}: start the dev loop first (./bin/up)", code=1)
     env = {**os.environ, **target.env}

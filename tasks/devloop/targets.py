@@ -18,6 +18,9 @@ import yaml
 from tasks.cluster import client as test_cluster
 from tasks.cluster import layout as test_cluster_layout
 from tasks.paths import tool
+from tasks.shared import developer, kube, settings
+from tasks.shared import namespace as dev_namespace
+from tasks.shared.errors import SharedError
 
 KEP_1755 = ("kube-public", "local-registry-hosting")
 
@@ -110,8 +113,26 @@ def of_test_cluster() -> Target | None:
     )
 
 
-def find() -> tuple[Target | None, str]:
-    """The cluster the loop will use, or None and a one-line reason."""
+def of_shared_namespace(namespace: str) -> Target | None:
+    """NAMESPACE on the shared cluster (shared.toml's context, else the current one), if it is this developer's own
+    dev namespace there (its label names $USER); None otherwise."""
+    try:
+        context = settings.read().get("context") or current_context()
+        if not context:
+            return None
+        labels = dev_namespace.labels_of(kube.Kube(context), namespace)
+        mine = labels is not None and not dev_namespace.refusal(namespace, labels, developer.developer())
+    except (SharedError, OSError, ValueError):
+        return None
+    return Target("shared", context, "your dev namespace on a shared cluster", namespace=namespace) if mine else None
+
+
+def find(namespace: str = "") -> tuple[Target | None, str]:
+    """The cluster the loop will use, or None and a one-line reason. With NAMESPACE, first whether it is this
+    developer's dev namespace on a shared cluster (`invoke up --namespace`)."""
+    shared = of_shared_namespace(namespace) if namespace else None
+    if shared:
+        return shared, ""
     target = of_test_cluster()
     if target:
         return target, ""

@@ -9,8 +9,8 @@ KEP-1755 local registry ConfigMap, and pushes to the team's registry as it would
 
 In file order: both serve from their own namespace and the team's registry; edits are served only where they were
 made (the edit-to-served times of each, while both loops run, are printed); a job is done and stored only in its
-own namespace; neither namespace's pods reach the other's PostgreSQL or Redis; bob may not remove alice's loop;
-`invoke down` in alice's leaves bob's serving.
+own namespace; `invoke manage` runs in the developer's own web pod; neither namespace's pods reach the other's
+PostgreSQL or Redis; bob may not remove alice's loop; `invoke down` in alice's leaves bob's serving.
 """
 
 from __future__ import annotations
@@ -189,6 +189,16 @@ def test_a_job_is_done_and_stored_only_in_its_own_namespace(team):
         (worker,) = pods(cluster, dev.namespace, "worker")
         logs = kubectl(cluster, "-n", dev.namespace, "logs", worker["metadata"]["name"], "-c", "worker").stdout
         assert job["id"] in logs, f"{dev.name}'s worker did not log job {job['id']}"
+
+
+def test_invoke_manage_runs_in_the_developers_own_web_pod(team):
+    """`invoke manage --namespace` finds the developer's namespace on the shared cluster, as that developer."""
+    cluster, alice, bob = team
+    for dev in (alice, bob):
+        ran = dev.invoke("manage", "--namespace", dev.namespace, "--", "shell", "-c", "import os; print(os.uname()[1])")
+        assert ran.returncode == 0, ran.stdout + ran.stderr
+        (web,) = pods(cluster, dev.namespace, "web")
+        assert ran.stdout.split()[-1] == web["metadata"]["name"]
 
 
 REACH = """
