@@ -7,6 +7,7 @@ from invoke import Context, Exit, task
 from tasks import services
 from tasks.bench import suite as loop_bench
 from tasks.bench import suite_timings
+from tasks.services.daemons import start_docker
 
 
 @task(
@@ -15,11 +16,19 @@ from tasks.bench import suite_timings
         "out": "results folder, relative to the repository root: writes <out>/<timestamp>/, links <out>/latest",
         "suite": "instead, run the whole test suite and write where its time goes, per part, fixture and file "
         "(<out>/suite-<timestamp>/timings.md; as long as ./bin/test)",
+        "footprint": "instead, measure only what one developer's stack costs under skaffold dev on the test cluster: "
+        "memory and CPU at rest and during edits, developers per node (<out>/footprint-<timestamp>/; 2-3 minutes)",
     }
 )
-def bench(c: Context, quick: bool = False, out: str = "bench/results", suite: bool = False) -> None:
-    """Measure the dev loop (synced vs naive), prod rebuild and size, cold start and throughput."""
+def bench(
+    c: Context, quick: bool = False, out: str = "bench/results", suite: bool = False, footprint: bool = False
+) -> None:
+    """Measure the dev loop (synced vs naive), prod rebuild and size, cold start, throughput, a developer's cost."""
     target = loop_bench.out_dir(out)  # a bad --out fails before anything starts
+    if footprint:
+        start_docker()  # skaffold builds the dev image
+        loop_bench.run_footprint(quick, target)
+        return
     if suite:
         services.start(c)
         code, written = suite_timings.run(target)

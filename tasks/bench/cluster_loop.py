@@ -6,7 +6,9 @@ workload Ready and web served; web edit-to-served and worker edit-to-new-result;
 naive loop (`skaffold run` after an edit: rebuild, push, roll the pods, Ready). Phases come from the
 tool's own output, each line timestamped as it arrived (tasks/devloop/running.py): when the tool
 noticed the change, when it had copied it into the pod, and the web pod's reloader lines as the
-tool streams them, which arrive a little after they were written.
+tool streams them, which arrive a little after they were written. Under skaffold dev, what the one
+developer's stack costs: its pods' working set and CPU at rest, then during the edits
+(tasks/bench/footprint.py), its requests and developers per node (tasks/bench/developer_cost.py).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,7 @@ from typing import Any
 import requests
 
 from tasks import ports
-from tasks.bench import lock_edit, testbed
+from tasks.bench import developer_cost, footprint, lock_edit, testbed
 from tasks.bench.reload import VIEW_FILE, phases, task_edit, view_edit
 from tasks.bench.stats import distribution, median_of
 from tasks.bench.testbed import BenchError
@@ -34,6 +36,7 @@ from tasks.cluster.progress import ClusterError
 from tasks.devloop import loop
 from tasks.devloop.running import Running
 from tasks.devloop.scratch import scratch_copy
+from tasks.k8s.kustomize import render
 from tasks.services.reach import port_open
 
 Log = Callable[[str], None]
@@ -41,6 +44,12 @@ TOOLS = ("skaffold", "tilt")
 TILT_WEB_PORT = ports.WEB  # the Tiltfile's forward
 SETTLE_SECONDS = 1.5  # between edits: the new web child's file watcher starts a moment after it answers
 POLL_EVERY = 0.01
+# What one developer's stack costs is read under this tool's loop (tasks/bench/footprint.py): after web first
+# answers, long enough that start-up's CPU has left the kubelet's rate (its stats are 10-15 s apart), then at rest.
+FOOTPRINT_TOOL = "skaffold"
+FOOTPRINT_SETTLE_SECONDS = 20
+FOOTPRINT_EVERY = 2.0  # seconds between readings at rest: one `kubectl get --raw` per node (about 80 ms of CPU)
+FOOTPRINT_EDITS_EVERY = 5.0  # during the timed edits, less often: the kubelet refreshes a pod's every 10-15 s
 # What each tool prints when it noticed an edit and when the copy into the pod was done; then the web
 # pod's own lines (runserver + django-watchfiles), as the tool streams them.
 MARKS = {
@@ -284,28 +293,102 @@ def _describe(row: dict[str, float | None]) -> str:
     return ", ".join(f"{k.removeprefix('to_')} {'?' if v is None else f'{v:.2f}'}" for k, v in row.items())
 
 
-def measure(
-    web_iterations: int, worker_iterations: int, naive_iterations: int, lock_iterations: int, work: Path, log: Log
-) -> dict:
-    """Both tools on the test cluster (started here if none runs, with the dev overlay's datastores)."""
+def at_rest(loop_: Loop, seconds: float, log: Log) -> dict[str, Any]:
+    """The loop's stack once settled: readings of its namespace for SECONDS (tasks/bench/footprint.py)."""
+    log(f"  footprint: settling {FOOTPRINT_SETTLE_SECONDS}s, then at rest for {seconds:.0f}s")
+    time.sleep(FOOTPRINT_SETTLE_SECONDS)
+    try:
+        rest = footprint.at_rest(loop_.cluster, loop_.namespace, seconds, FOOTPRINT_EVERY)
+    except ValueError as error:
+        raise BenchError(f"footprint at rest: {error}") from None
+    log(f"  footprint at rest: {_footprint_line(rest)}")
+    return rest
+
+
+def _footprint_line(window: dict[str, Any]) -> str:
+    total = window["total"]
+    each = ", ".join(f"{name} {w['working_set_mib']['median']:.0f}" for name, w in window["workloads"].items())
+    return (
+        f"{total['working_set_mib']['median']:.0f} MiB median, {total['working_set_mib']['max']:.0f} max ({each}); "
+        f"CPU {total['cpu_millicores']['median']:.0f}m median, {total['cpu_millicores']['max']:.0f}m max; "
+        f"{window['readings']} readings in {window['seconds']:.0f}s"
+    )
+
+
+def edits_measured(
+    loop_: Loop, web_iterations: int, worker_iterations: int, rest_seconds: float | None, log: Log
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Web then worker edits through the loop: (their timings, and with REST_SECONDS what the stack costs: at rest
+    before them, then during them, its requests and developers per node (tasks/bench/developer_cost.py))."""
+    rest = None if rest_seconds is None else at_rest(loop_, rest_seconds, log)
+    window = footprint.Window(loop_.cluster, loop_.namespace, FOOTPRINT_EDITS_EVERY)
+    with window if rest is not None else nullcontext():
+        timings = {
+            "web_edit_to_served": web_edits(loop_, web_iterations, log),
+            "worker_edit_to_new_result": worker_edits(loop_, worker_iterations, log),
+        }
+    if rest is None:
+        return timings, None
+    try:
+        edits = window.summary()
+    except ValueError as error:
+        raise BenchError(f"footprint during edits: {error}") from None
+    log(f"  footprint during edits: {_footprint_line(edits)}")
+    cost = developer_cost.cost(rest, edits, developer_cost.stack_requests(render("dev")))
+    nodes = ", ".join(
+        f"{n['node_gib']} GiB: {n['by_working_set']} by working set, {n['by_memory_requests']} by memory requests"
+        f", {n['by_cpu_requests']} by CPU requests"
+        for n in cost["nodes"]
+    )
+    log(f"  developers per node: {nodes}")
+    return timings, cost
+
+
+@contextmanager
+def test_cluster(log: Log) -> Iterator[Cluster]:
+    """The test cluster, started if none runs (with the dev overlay's datastores) and then stopped again."""
     try:
         outcome = lifecycle.up(with_datastores=True, log=lambda line: log(f"  cluster: {line}"))
     except ClusterError as error:
         raise BenchError(f"the test cluster: {error}") from None
-    cluster, out = outcome.cluster, {}
     try:
-        for tool in TOOLS:
-            with started(tool, cluster, work, log) as (loop_, ready):
-                log(f"  {tool}: every workload Ready {ready:.1f}s after the command")
-                out[tool] = {
-                    "to_all_ready": round(ready, 2),
-                    "web_edit_to_served": web_edits(loop_, web_iterations, log),
-                    "worker_edit_to_new_result": worker_edits(loop_, worker_iterations, log),
-                }
-                if lock_iterations:  # full runs only: each is a rebuild of the dependency layers and a rollout
-                    out[tool]["lock_to_served"] = lock_edits(loop_, lock_iterations, log)
-        out["naive_loop"] = naive_loop(cluster, work / "skaffold" / "main", naive_iterations, log)
+        yield outcome.cluster
     finally:
         if outcome.started:
             lifecycle.down(log=lambda line: log(f"  cluster: {line}"))
+
+
+def measure(
+    web_iterations: int,
+    worker_iterations: int,
+    naive_iterations: int,
+    lock_iterations: int,
+    footprint_seconds: float,
+    work: Path,
+    log: Log,
+) -> dict:
+    """Both tools on the test cluster (started here if none runs, with the dev overlay's datastores); under the
+    first, what one developer's stack costs (`footprint`), at rest for FOOTPRINT_SECONDS and during the edits."""
+    out: dict[str, Any] = {}
+    with test_cluster(log) as cluster:
+        for tool in TOOLS:
+            with started(tool, cluster, work, log) as (loop_, ready):
+                log(f"  {tool}: every workload Ready {ready:.1f}s after the command")
+                rest_seconds = footprint_seconds if tool == FOOTPRINT_TOOL else None
+                timings, cost = edits_measured(loop_, web_iterations, worker_iterations, rest_seconds, log)
+                out[tool] = {"to_all_ready": round(ready, 2), **timings}
+                if cost is not None:
+                    out["footprint"] = cost
+                if lock_iterations:  # full runs only: each is a rebuild of the dependency layers and a rollout
+                    out[tool]["lock_to_served"] = lock_edits(loop_, lock_iterations, log)
+        out["naive_loop"] = naive_loop(cluster, work / "skaffold" / "main", naive_iterations, log)
     return out
+
+
+def footprint_only(edits: int, footprint_seconds: float, work: Path, log: Log) -> dict:
+    """What one developer's stack costs, alone: FOOTPRINT_TOOL's loop at rest, then during EDITS web and worker
+    edits (`invoke bench --footprint`)."""
+    with test_cluster(log) as cluster, started(FOOTPRINT_TOOL, cluster, work, log) as (loop_, ready):
+        log(f"  {FOOTPRINT_TOOL}: every workload Ready {ready:.1f}s after the command")
+        timings, cost = edits_measured(loop_, edits, edits, footprint_seconds, log)
+    return {FOOTPRINT_TOOL: {"to_all_ready": round(ready, 2), **timings}, "footprint": cost}

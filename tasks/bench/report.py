@@ -53,6 +53,8 @@ TARGETS = (
     # A second ./bin/up on the same machine (issue 21); full runs only.
     Target("second ./bin/up, skaffold: served", "first_run.skaffold.warm.seconds", 60, "s"),
     Target("second ./bin/up, tilt: served", "first_run.tilt.warm.seconds", 60, "s"),
+    # What a developer costs (issue 27): one dev stack's pods' working set, median at rest.
+    Target("one developer at rest: working set", "footprint.rest.total.working_set_mib.median", 300, "MiB"),
 )
 
 # The latency distributions drawn in the chart, in this order.
@@ -107,6 +109,97 @@ def first_run_markdown(m: dict[str, Any], met: dict[str, dict[str, Any]]) -> lis
             verdict = _verdict(met.get(f"second ./bin/up, {tool}: served")) if name == "warm" else "- | -"
             lines.append(f"| {tool}, {name} | {cells} | {run['seconds']:.1f} | {verdict} |")
     return [*lines, "", FIRST_RUN_NOTE]
+
+
+FOOTPRINT_NOTE = (
+    "One developer's stack under skaffold dev, read from the kubelet's Summary API through the API server "
+    "(tasks/bench/footprint.py). Working set: each pod's cgroup, as the kubelet reports it and evicts by (with what "
+    "exited containers, such as the seed-app init container's copy, left charged to the pod); in brackets the sum "
+    "of its containers', as the container runtime shows them. CPU: the pod's, over the kubelet's last stats "
+    "interval (10-15 s). At rest: the median of the readings after the stack settled; during edits: the most "
+    "seen while skaffold dev's timed web and worker edits ran (a reading every 5 s; the kubelet refreshes a "
+    "pod's figures every 10-15 s, so a shorter spike can fall between them). Requests: what the scheduler "
+    "reserves for each pod of the dev overlay (init containers as Kubernetes counts them); rolling out: with "
+    "web's and worker's surge pods and the migrate Job, as when a rebuild is deployed. Developers per node "
+    "(tasks/bench/developer_cost.py): what a node of that size leaves for pods after GKE's documented "
+    "reservation, the kubelet's 100 MiB eviction threshold and 256 MiB, 200m of DaemonSets, with 4 GiB per "
+    "vCPU; by working set at the edit peak, by memory requests and by CPU requests."
+)
+
+
+def _mib(figures: dict[str, Any] | None, stat: str) -> str:
+    if figures is None:
+        return "-"
+    return f"{figures['working_set_mib'][stat]:.1f} ({figures['containers_working_set_mib'][stat]:.1f})"
+
+
+def _millicores(figures: dict[str, Any] | None, stat: str) -> str:
+    return "-" if figures is None else f"{figures['cpu_millicores'][stat]:.0f}"
+
+
+def footprint_markdown(m: dict[str, Any], met: dict[str, dict[str, Any]]) -> list[str]:
+    """What one developer's stack costs: per workload at rest and during edits, its requests, developers per node."""
+    f = m["footprint"]
+    rest, edits, requests = f["rest"], f["edits"], f["requests"]
+    lines = ["## What a developer costs", ""]
+    lines += [
+        "| workload | at rest: working set MiB (containers) | at rest: CPU m | during edits: working set MiB, max "
+        "| during edits: CPU m, max | requests: memory MiB | requests: CPU m |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    names = sorted(set(rest["workloads"]) | set(edits["workloads"]) | set(requests["workloads"]))
+    for name in names:
+        r, e, q = rest["workloads"].get(name), edits["workloads"].get(name), requests["workloads"].get(name)
+        asked = "- | -" if q is None else f"{q['memory_mib']:.0f} | {q['cpu_millicores']:.0f}"
+        lines.append(
+            f"| {name} | {_mib(r, 'median')} | {_millicores(r, 'median')} | {_mib(e, 'max')} "
+            f"| {_millicores(e, 'max')} | {asked} |"
+        )
+    running, deploying = requests["running"], requests["deploying"]
+    lines.append(
+        f"| **total** | {_mib(rest['total'], 'median')} | {_millicores(rest['total'], 'median')} "
+        f"| {_mib(edits['total'], 'max')} | {_millicores(edits['total'], 'max')} "
+        f"| {running['memory_mib']:.0f} ({deploying['memory_mib']:.0f} rolling out) "
+        f"| {running['cpu_millicores']:.0f} ({deploying['cpu_millicores']:.0f}) |"
+    )
+    lines += [
+        "",
+        f"{rest['readings']} readings at rest over {rest['seconds']:.0f} s, {edits['readings']} during edits over "
+        f"{edits['seconds']:.0f} s. Target: one developer at rest "
+        f"{_verdict(met.get('one developer at rest: working set')).replace(' | ', ', met: ')}.",
+        "",
+        "| node | left for dev stacks | developers by working set (edit peak) | by memory requests | by CPU requests |",
+        "|---|---|---|---|---|",
+    ]
+    for n in f["nodes"]:
+        lines.append(
+            f"| {n['node_gib']} GiB, {n['vcpus']:g} vCPUs | {n['for_stacks_mib']:.0f} MiB, "
+            f"{n['for_stacks_millicores']:.0f}m | {n['by_working_set']} | {n['by_memory_requests']} "
+            f"| {n['by_cpu_requests']} |"
+        )
+    return [*lines, "", FOOTPRINT_NOTE]
+
+
+def write_footprint(out: Path, results: dict[str, Any]) -> list[Path]:
+    """`invoke bench --footprint`: results.json and results.md (the footprint's tables and the targets it judged)."""
+    out.mkdir(parents=True, exist_ok=True)
+    meta, met = results["meta"], {t["name"]: t for t in results["targets"]}
+    lines = [
+        f"# shipyard bench: {meta['started']} ({meta['mode']})",
+        "",
+        f"{meta['cpu_count']} CPUs ({meta['cpu_model']}), {meta['memory_gib']} GiB. Commit {meta['git_commit']}"
+        f"{' (with uncommitted changes)' if meta['git_dirty'] else ''}.",
+        "",
+        *footprint_markdown(results["metrics"], met),
+        "",
+        "| target | value | limit | met |",
+        "|---|---|---|---|",
+        *(f"| {t['name']} | {t['value']:g} | {t['target']} | {_verdict(t).split(' | ')[1]} |" for t in met.values()),
+    ]
+    paths = [out / "results.json", out / "results.md"]
+    paths[0].write_text(json.dumps(results, indent=2) + "\n")
+    paths[1].write_text("\n".join(lines) + "\n")
+    return paths
 
 
 def write(out: Path, results: dict[str, Any]) -> list[Path]:
@@ -178,6 +271,7 @@ def markdown(results: dict[str, Any]) -> str:
         )
     lines += ["", PHASE_NOTE, ""]
     lines += cluster_markdown(m, met)
+    lines += ["", *footprint_markdown(m, met)]
     if "first_run" in m:
         lines += ["", *first_run_markdown(m, met)]
     lines += ["", "## Throughput of the prod image (gunicorn, Celery)", ""]

@@ -45,6 +45,7 @@ class Plan:
     cluster_naive_loops: int
     lock_edits: int  # new dependencies through `invoke lock` and each tool (a rebuild and rollout each)
     first_runs: bool  # ./bin/up cold and warm through each tool (minutes: builds the base and every image)
+    footprint_seconds: float  # one developer's stack read at rest this long (then during its edits)
     concurrency: int = 8
 
 
@@ -61,6 +62,7 @@ FULL = Plan(
     cluster_naive_loops=3,
     lock_edits=3,
     first_runs=True,
+    footprint_seconds=40,
 )
 QUICK = Plan(
     web_edits=3,
@@ -75,6 +77,7 @@ QUICK = Plan(
     cluster_naive_loops=1,
     lock_edits=0,
     first_runs=False,
+    footprint_seconds=16,
 )
 
 
@@ -138,8 +141,51 @@ def run(quick: bool, target: Path) -> None:
         f"{metrics['tilt_web_edit_to_served']['p50']:.2f}s through tilt up; "
         f"worker p50 {metrics['worker_edit_to_new_result']['p50']:.2f}s, "
         f"naive/synced {metrics['naive_over_synced']:.1f}x, prod rebuild "
-        f"{metrics['prod_code_only_rebuild']['seconds']:.1f}s, prod +{metrics['prod_image']['over_base_mb']:.0f} MB; "
+        f"{metrics['prod_code_only_rebuild']['seconds']:.1f}s, prod +{metrics['prod_image']['over_base_mb']:.0f} MB, "
+        f"one developer {metrics['footprint']['rest']['total']['working_set_mib']['median']:.0f} MiB at rest; "
         f"{met}/{len(results['targets'])} targets met; {run_dir}/results.md",
+        flush=True,
+    )
+
+
+def run_footprint(quick: bool, target: Path) -> None:
+    """Only what one developer's stack costs (`invoke bench --footprint`), into <target>/footprint-<timestamp>/."""
+    plan = QUICK if quick else FULL
+    started = datetime.now().astimezone()
+    progress = Progress()
+    progress(
+        f"what a developer costs: skaffold dev on the test cluster, at rest {plan.footprint_seconds:.0f}s, then "
+        f"during {plan.cluster_edits} web and {plan.cluster_edits} worker edits"
+    )
+    try:
+        with tempfile.TemporaryDirectory(prefix="shipyard-bench-") as work:
+            real = cluster_loop.footprint_only(plan.cluster_edits, plan.footprint_seconds, Path(work), progress)
+    except BenchError as error:
+        raise Exit(f"bench --footprint failed: {error}", code=1) from None
+    tool = cluster_loop.FOOTPRINT_TOOL
+    metrics = {"footprint": real["footprint"], **{f"{tool}_{key}": value for key, value in real[tool].items()}}
+    results = {
+        "meta": {
+            "started": started.isoformat(timespec="seconds"),
+            "mode": f"footprint, {'quick' if quick else 'full'}",
+            "seconds": round(time.monotonic() - progress.started, 1),
+            **meta.describe({}),
+        },
+        "metrics": metrics,
+    }
+    results["targets"] = report.targets(metrics)
+    run_dir = target / f"footprint-{started:%Y%m%d-%H%M%S}"
+    report.write_footprint(run_dir, results)
+    rest, edits = metrics["footprint"]["rest"]["total"], metrics["footprint"]["edits"]["total"]
+    per_node = ", ".join(
+        f"{n['by_working_set']}/{n['by_memory_requests']}/{n['by_cpu_requests']} per {n['node_gib']} GiB"
+        for n in metrics["footprint"]["nodes"]
+    )
+    print(
+        f"bench --footprint done in {results['meta']['seconds']:.0f}s: one developer "
+        f"{rest['working_set_mib']['median']:.0f} MiB and {rest['cpu_millicores']['median']:.0f}m CPU at rest, "
+        f"{edits['working_set_mib']['max']:.0f} MiB and {edits['cpu_millicores']['max']:.0f}m at most during edits; "
+        f"developers by working set/memory requests/CPU requests: {per_node}; {run_dir}/results.md",
         flush=True,
     )
 
@@ -192,15 +238,25 @@ def measure(plan: Plan, progress: Progress) -> dict[str, Any]:
         finally:
             prod.remove_all()
 
-    progress.next("the real loop on the test cluster: skaffold dev and tilt up, then `skaffold run` as the naive loop")
+    progress.next(
+        "the real loop on the test cluster: skaffold dev (with what one developer's stack costs) and tilt up, "
+        "then `skaffold run` as the naive loop"
+    )
     with tempfile.TemporaryDirectory(prefix="shipyard-bench-") as work:
         real = cluster_loop.measure(
-            plan.cluster_edits, plan.cluster_edits, plan.cluster_naive_loops, plan.lock_edits, Path(work), progress
+            plan.cluster_edits,
+            plan.cluster_edits,
+            plan.cluster_naive_loops,
+            plan.lock_edits,
+            plan.footprint_seconds,
+            Path(work),
+            progress,
         )
     for tool in cluster_loop.TOOLS:
         for key, value in real[tool].items():
             metrics[f"{tool}_{key}"] = value
     metrics["cluster_naive_loop"] = real["naive_loop"]
+    metrics["footprint"] = real["footprint"]
 
     if plan.first_runs:
         progress.next("the first and a second ./bin/up through each tool, each from a fresh clone on a cold machine")

@@ -88,6 +88,12 @@ def test_quick_bench_writes_every_metric(tmp_path, dev_image, prod_image, cluste
     jobs = m["celery_throughput"]
     assert jobs["jobs"] > 0 and jobs["jobs_per_second"] > 0 and jobs["submissions_per_second"] > 0
 
+    cost = m["footprint"]  # one developer's stack under skaffold dev (tests/bench/test_footprint.py: the arithmetic)
+    for window in ("rest", "edits"):
+        assert set(cost[window]["workloads"]) == {"web", "worker", "beat", "postgres", "redis"}, cost[window]
+        assert 100 < cost[window]["total"]["working_set_mib"]["median"] < 2000
+    assert cost["requests"]["running"]["memory_mib"] > 0 and [n["node_gib"] for n in cost["nodes"]] == [8, 16, 32]
+
     # A quick run leaves out only the first ./bin/up (it stops the engine and the cluster): judged on the rest.
     assert "first_run" not in results["metrics"]
     assert [t["name"] for t in results["targets"]] == [t.name for t in TARGETS if not t.metric.startswith("first_run.")]
@@ -95,4 +101,5 @@ def test_quick_bench_writes_every_metric(tmp_path, dev_image, prod_image, cluste
     table = (run / "results.md").read_text()
     assert "| web edit (synced) |" in table and "## Where the time goes" in table
     assert "| web edit, skaffold dev |" in table and "| web edit, tilt up |" in table
+    assert "## What a developer costs" in table
     assert (run / "latency.png").read_bytes().startswith(PNG_SIGNATURE)
