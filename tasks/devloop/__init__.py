@@ -45,7 +45,8 @@ def doctor(
     and, when a loop runs, whether its database has migrations this checkout lacks. On a shared cluster
     (--namespace with a registry), each step `up --namespace` takes."""
     if settings.shared_wanted(namespace, registry):
-        shared_cluster.report(settings.resolve(namespace, registry, context), tilt, offline_choice(offline, online))
+        shared = settings.resolve(namespace, registry, context)
+        shared_cluster.report(shared, tilt, offline_choice(offline, online), database=True)
     else:
         report(tilt, offline_choice(offline, online), namespace if isinstance(namespace, str) else "")
 

@@ -31,7 +31,9 @@ def _step(name: str, check) -> tuple[Finding, object]:
     return Finding(name, True, line), value
 
 
-def diagnose(shared: Shared, tilt: bool = False, offline: bool | None = None) -> Diagnosis:
+def diagnose(shared: Shared, tilt: bool = False, offline: bool | None = None, database: bool = False) -> Diagnosis:
+    """Each step `up --namespace` takes; with DATABASE (the doctor's), also a running loop's database there."""
+
     def reach():
         cluster = kube.connect(shared.context)
         return f"{cluster.context} answers", cluster
@@ -54,11 +56,13 @@ def diagnose(shared: Shared, tilt: bool = False, offline: bool | None = None) ->
     if cluster is not None:
         plan = f"pushes to {shared.registry} with your Docker login; namespace {shared.namespace}"
         target = Target("shared", cluster.context, plan, shared.registry, namespace=shared.namespace)
+        if database and ns.ok:
+            findings += [f for f in (local.check_database(target, shared.namespace),) if f]
     return Diagnosis(findings, target, cluster, found, offline)
 
 
-def report(shared: Shared, tilt: bool = False, offline: bool | None = None) -> Diagnosis:
+def report(shared: Shared, tilt: bool = False, offline: bool | None = None, database: bool = False) -> Diagnosis:
     """Print the lines; exit non-zero, naming what failed, unless the loop can run."""
-    found = diagnose(shared, tilt, offline)
+    found = diagnose(shared, tilt, offline, database)
     local.conclude(found.findings)
     return found

@@ -9,8 +9,9 @@ KEP-1755 local registry ConfigMap, and pushes to the team's registry as it would
 
 In file order: both serve from their own namespace and the team's registry; edits are served only where they were
 made (the edit-to-served times of each, while both loops run, are printed); a job is done and stored only in its
-own namespace; `invoke manage` runs in the developer's own web pod; neither namespace's pods reach the other's
-PostgreSQL or Redis; bob may not remove alice's loop; `invoke down` in alice's leaves bob's serving.
+own namespace; `invoke manage` runs in the developer's own web pod, and the doctor checks each step and the loop's
+database; neither namespace's pods reach the other's PostgreSQL or Redis; bob may not remove alice's loop;
+`invoke down` in alice's leaves bob's serving.
 """
 
 from __future__ import annotations
@@ -199,6 +200,18 @@ def test_invoke_manage_runs_in_the_developers_own_web_pod(team):
         assert ran.returncode == 0, ran.stdout + ran.stderr
         (web,) = pods(cluster, dev.namespace, "web")
         assert ran.stdout.split()[-1] == web["metadata"]["name"]
+
+
+def test_the_doctor_checks_each_step_and_the_running_loops_database(team, auth_registry):
+    _, alice, bob = team
+    for dev in (alice, bob):
+        tool = ["--tilt"] if dev.tool == "tilt" else []
+        args = ["--namespace", dev.namespace, "--registry", auth_registry.host, "--context", dev.context, "--offline"]
+        doctor = dev.invoke("doctor", *args, *tool, timeout=120)
+        assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+        checked = [line.split(":", 1)[0] for line in doctor.stdout.splitlines() if line.startswith("ok")]
+        assert checked[:3] == ["ok   context", "ok   namespace", "ok   push"]
+        assert "ok   database: the running loop's database has exactly this checkout's migrations" in doctor.stdout
 
 
 REACH = """
