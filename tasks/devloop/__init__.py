@@ -91,7 +91,11 @@ def up(
         prepare.engine(phases, log)
         prepare.base(diagnosis.offline, phases, log)
         target = prepare.cluster(c, diagnosis, phases, log)
-        argv, env = loop.command(target, tilt, diagnosis.offline, debug)
+        # skaffold forwards web to 8000, or to a free port of its choosing if 8000 is taken: its API says which.
+        api = 0 if tilt else session.free_api_port()
+        argv, env = loop.command(target, tilt, diagnosis.offline, debug, skaffold_api=api)
+        if api:
+            url = session.skaffold_web(api)
         print(f"up: {target.kind} ({target.context}): {target.plan}", flush=True)
         listening = f"web on {ports.WEB_URL}" + (f", debugpy on 127.0.0.1:{ports.DEBUGPY}" if debug else "")
         print(f"up: {' '.join(argv)} ({listening})", flush=True)

@@ -49,9 +49,15 @@ class LocalPorts:
 
 
 def command(
-    target: Target, tilt: bool, offline: bool, debug: bool = False, local: LocalPorts | None = None
+    target: Target,
+    tilt: bool,
+    offline: bool,
+    debug: bool = False,
+    local: LocalPorts | None = None,
+    skaffold_api: int = 0,
 ) -> tuple[list[str], dict[str, str]]:
-    """argv and environment for `skaffold dev` (or `tilt up`) against TARGET; with DEBUG, web under debugpy."""
+    """argv and environment for `skaffold dev` (or `tilt up`) against TARGET; with DEBUG, web under debugpy. LOCAL:
+    the ports beside other loops (a shared cluster); SKAFFOLD_API: the port of skaffold's API (from LOCAL if given)."""
     env = {**os.environ, **target.env, "SKAFFOLD_UPDATE_CHECK": "false"}
     if target.kind == "minikube":
         env.update(minikube.minikube_docker_env())  # build into minikube's Docker: nothing is pushed
@@ -73,7 +79,7 @@ def command(
         "dev",
         *SKAFFOLD_DEV_FLAGS,
         *target.skaffold_args(),
-        *([f"--rpc-http-port={local.skaffold_api}"] if local else []),
+        *([f"--rpc-http-port={local.skaffold_api if local else skaffold_api}"] if local or skaffold_api else []),
         *(["--profile", "offline"] if offline else []),
         *(["--profile", "debug"] if debug else []),
     ]

@@ -17,6 +17,15 @@ from tasks.shared.settings import Shared
 SKAFFOLD_API = 50052  # skaffold's own default HTTP API port
 
 
+def free_api_port() -> int:
+    return local_ports.first_free(SKAFFOLD_API)
+
+
+def skaffold_web(api: int) -> Url:
+    """Where skaffold forwarded web, as its API on port API says (None until it has)."""
+    return lambda: skaffold_state.web_url(api)
+
+
 def start(
     shared: Shared, tilt: bool, offline: bool | None, debug: bool, web_port: int, phases: Phases, log: Progress
 ) -> tuple[list[str], dict[str, str], Target, Url]:
@@ -26,7 +35,7 @@ def start(
     local = loop.LocalPorts(
         web=local_ports.given_or_free(web_port, ports.WEB, "web-port"),
         tilt_ui=local_ports.first_free(local_ports.TILT_UI),
-        skaffold_api=local_ports.first_free(SKAFFOLD_API),
+        skaffold_api=free_api_port(),
     )
     prepare.engine(phases, log)
     prepare.base(checked.offline, phases, log)
@@ -39,7 +48,7 @@ def start(
     if tilt:
         fixed = f"http://127.0.0.1:{local.web}/"
         return argv, env, checked.target, lambda: fixed
-    return argv, env, checked.target, lambda: skaffold_state.web_url(local.skaffold_api)
+    return argv, env, checked.target, skaffold_web(local.skaffold_api)
 
 
 def stop(shared: Shared, tilt: bool) -> tuple[list[str], dict[str, str], Target, kube.Kube]:

@@ -20,7 +20,6 @@ from tasks.bench.reload import view_edit
 from tasks.cluster import client
 from tasks.devloop.phases import ORDER
 from tasks.devloop.scratch import scratch_copy
-from tasks.devloop.supervise import WEB_URL
 from tests.cluster.loop import get_json
 from tests.support.processes import wait_until
 
@@ -53,7 +52,8 @@ def run_until_served(clone: Path, tilt: bool, log_name: str) -> tuple[first_run.
     return run, served
 
 
-def an_edit_is_served(clone: Path, run: first_run.Running) -> None:
+def an_edit_is_served(clone: Path, run: first_run.Running, url: str) -> None:
+    """An edit served at URL, where up said it serves (skaffold's own choice when 8000 is taken)."""
     if "skaffold dev" in run.output():
         # skaffold takes its first look at the files once the forwards run, a moment after web answers:
         # an edit saved before that is part of what it starts from, and never synced.
@@ -63,7 +63,7 @@ def an_edit_is_served(clone: Path, run: first_run.Running) -> None:
         (clone / name).write_bytes(content)
 
     def served() -> bool:
-        return (get_json(f"{WEB_URL.rstrip('/')}/api/jobs") or {}).get("edit") == token
+        return (get_json(f"{url.rstrip('/')}/api/jobs") or {}).get("edit") == token
 
     wait_until("the edited view through the loop's forward", served, EDIT_SERVED_WITHIN, 0.2)
 
@@ -95,7 +95,7 @@ def test_bin_up_alone_serves_a_fresh_clone_on_a_cold_machine(clone):
                 assert "[5/5] smoke test" in output, output[-3000:]
             assert list(served.phases) == list(ORDER)
             assert served.phases["build"] is not None and served.phases["deploy"] is not None, served.phases
-            an_edit_is_served(clone, run)
+            an_edit_is_served(clone, run, served.url)
         finally:
             code = first_run.interrupt(run)
     assert code == 0, run.output()[-3000:]
@@ -106,10 +106,10 @@ def test_bin_up_alone_serves_a_fresh_clone_on_a_cold_machine(clone):
 
 def test_bin_up_tilt_serves_from_a_stopped_cluster_and_again_warm(clone):
     with first_run.cold_machine(say, base=False):
-        run, _ = run_until_served(clone, tilt=True, log_name="up-tilt.log")
+        run, served = run_until_served(clone, tilt=True, log_name="up-tilt.log")
         try:
             assert "starting the project's test cluster" in run.output()
-            an_edit_is_served(clone, run)
+            an_edit_is_served(clone, run, served.url)
         finally:
             code = first_run.interrupt(run)
     assert code == 0, run.output()[-3000:]
