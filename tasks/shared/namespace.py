@@ -4,10 +4,9 @@ the developer's label, a ResourceQuota and a LimitRange), and never deployed to 
 from __future__ import annotations
 
 import json
-import subprocess
 
-from tasks.k8s.kustomize import parse
-from tasks.paths import ROOT, tool
+from tasks.k8s import kustomize
+from tasks.paths import ROOT
 from tasks.shared.errors import SharedError
 from tasks.shared.kube import Kube, last_line
 
@@ -52,9 +51,7 @@ def labels_of(kube: Kube, name: str) -> dict[str, str] | None:
 
 def objects(name: str, developer: str) -> list[dict]:
     """k8s/dev-namespace rendered for NAME and DEVELOPER."""
-    argv = [tool("kubectl"), "kustomize", str(MANIFESTS)]
-    rendered = subprocess.run(argv, capture_output=True, text=True, check=True)
-    made = parse(rendered.stdout)
+    made = kustomize.render(MANIFESTS.name)
     for obj in made:
         if obj["kind"] == "Namespace":
             obj["metadata"]["name"] = name
@@ -83,8 +80,11 @@ def check(kube: Kube, name: str, developer: str) -> str:
 
 def ensure(kube: Kube, name: str, developer: str) -> bool:
     """Make NAME the developer's dev namespace if it does not exist (True when made); refuse any other's."""
-    check(kube, name, developer)
-    if labels_of(kube, name) is not None:
+    labels = None if refusal(name, None, developer) else labels_of(kube, name)
+    why = refusal(name, labels, developer)  # the doctor checked moments ago; a namespace made since is not taken
+    if why:
+        raise SharedError(why)
+    if labels is not None:
         return False
     made = kube.run("create", "-f", "-", input="\n---\n".join(json.dumps(o) for o in objects(name, developer)))
     if made.returncode != 0:
