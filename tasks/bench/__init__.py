@@ -5,8 +5,6 @@ from __future__ import annotations
 from invoke import Context, Exit, task
 
 from tasks import services
-from tasks.bench import suite as loop_bench
-from tasks.bench import suite_timings
 from tasks.services.daemons import start_docker
 
 
@@ -24,6 +22,11 @@ def bench(
     c: Context, quick: bool = False, out: str = "bench/results", suite: bool = False, footprint: bool = False
 ) -> None:
     """Measure the dev loop (synced vs naive), prod rebuild and size, cold start, throughput, a developer's cost."""
+    # Imported here: the bench's HTTP and Redis clients are most of what `import tasks` cost, and every invoke
+    # command and every test run paid it.
+    from tasks.bench import suite as loop_bench
+    from tasks.bench import suite_timings
+
     target = loop_bench.out_dir(out)  # a bad --out fails before anything starts
     if footprint:
         start_docker()  # skaffold builds the dev image

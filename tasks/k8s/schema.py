@@ -13,7 +13,6 @@ import subprocess
 from typing import Any
 
 import yaml
-from kubernetes_validate.utils import latest_version, major_minor
 
 from tasks.k8s import monitoring_schema
 from tasks.paths import tool
@@ -24,6 +23,9 @@ ALSO_CHECKED = "1.31"
 
 def versions() -> list[str]:
     """Kubernetes versions to validate against: the oldest supported, 1.31, and the newest bundled."""
+    # Imported here: it loads jsonschema, a fifth of a second that every invoke command paid at start.
+    from kubernetes_validate.utils import latest_version, major_minor
+
     wanted = {OLDEST_SUPPORTED, ALSO_CHECKED, major_minor(latest_version())}
     return sorted(wanted, key=lambda v: tuple(map(int, v.split("."))))
 

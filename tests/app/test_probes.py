@@ -60,6 +60,7 @@ def test_probe_script_refuses_an_unknown_role(tmp_path):
         assert (result.returncode, result.stderr) == (2, "usage: heartbeat_probe.py worker|beat\n")
 
 
+@pytest.mark.slow  # a fresh interpreter starting Django and Celery: most of a second of a core
 def test_web_loads_neither_the_heartbeat_module_nor_celery_beat():
     # Each web (re)start pays for what config imports: the worker step and beat's scheduler are named, not imported.
     code = "import sys, config.wsgi; print(sorted(m for m in ('celery.beat', 'ops.heartbeat') if m in sys.modules))"

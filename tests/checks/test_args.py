@@ -46,8 +46,10 @@ def test_an_unclosed_quote_is_one_line_and_runs_nothing():
     assert line.startswith('test --args "-m \'not docker": No closing quotation; quote each argument once')
 
 
-def test_the_whole_suite_runs_side_by_side_and_a_chosen_part_in_one_process():
-    whole = pytest_argv("", unit=False)
-    assert whole[3:] == (["-n", "2"] if (os.cpu_count() or 1) > 1 else [])
+def test_the_whole_suite_and_all_fast_tests_run_side_by_side_and_a_chosen_part_in_one_process():
+    workers = ["-n", "2"] if (os.cpu_count() or 1) > 1 else []
+    assert pytest_argv("", unit=False)[3:] == workers
+    fast = pytest_argv("", unit=True)
+    assert fast[fast.index("--fast-files") + 2 :] == workers
     assert "-n" not in pytest_argv("app/", unit=False)
-    assert "-n" not in pytest_argv("", unit=True)
+    assert "-n" not in pytest_argv("tests/shared", unit=True)

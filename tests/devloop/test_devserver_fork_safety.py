@@ -70,6 +70,7 @@ WARM_CALLS = {
 }
 
 
+@pytest.mark.slow  # a fresh interpreter importing about 900 modules: a second of a core each
 @pytest.mark.parametrize("program", WARM_CALLS)
 def test_the_real_warm_list_is_safe_to_fork_from_and_imports_no_project_code(program):
     # Started with an inherited socket (as a supervisor may pass one): that fd is not the imports' doing.

@@ -66,9 +66,11 @@ class TokenRegistry(BaseHTTPRequestHandler):
 def registry() -> Iterator[str]:
     TokenRegistry.asked = []
     server = ThreadingHTTPServer(("127.0.0.1", free_port()), TokenRegistry)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # shutdown() waits for serve_forever's next poll: half a second per test at the default interval.
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
     yield f"127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+    server.server_close()
 
 
 def test_a_push_is_accepted_with_the_token_and_the_upload_opened_is_cancelled(registry):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -40,6 +41,27 @@ def manage(env: dict[str, str | None], *args: str, timeout: float = 120) -> subp
         text=True,
         timeout=timeout,
     )
+
+
+def manage_many(
+    cases: dict[str, tuple[dict[str, str | None], tuple[str, ...]]],
+) -> dict[str, subprocess.CompletedProcess]:
+    """Each case's manage.py run, as `manage` runs one, but forked from one warm interpreter side by side
+    (tests/support/warm_manage.py): a Django start-up each, without importing the libraries each time."""
+    runner = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("warm_manage.py"))],
+        cwd=APP,
+        env=clean_env({}),
+        input=json.dumps({name: [clean_env(env), args] for name, (env, args) in cases.items()}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert runner.returncode == 0, runner.stderr
+    return {
+        name: subprocess.CompletedProcess(["manage.py", *cases[name][1]], code, stdout, stderr)
+        for name, (code, stdout, stderr) in json.loads(runner.stdout).items()
+    }
 
 
 class Process:

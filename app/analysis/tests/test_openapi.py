@@ -3,7 +3,7 @@ fuzzed against it in tests/e2e/test_contract.py)."""
 
 import re
 
-import schemathesis
+import pytest
 from django.urls import get_resolver
 
 from analysis.openapi import document
@@ -24,7 +24,12 @@ def test_every_api_url_is_in_the_contract_and_nothing_else():
     assert set(document()["paths"]) == api_paths()
 
 
+# schemathesis alone takes most of a second to import, and validating the document another: a slow test, and
+# imported here so that the fast tests' collection never pays for it.
+@pytest.mark.slow
 def test_the_contract_is_served_and_is_valid_openapi_3_1(client):
+    import schemathesis
+
     response = client.get("/api/openapi.json")
     assert response.status_code == 200
     assert response.json() == document()
