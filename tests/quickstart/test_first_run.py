@@ -37,7 +37,8 @@ def say(line: str) -> None:
 @pytest.fixture(scope="module")
 def clone(tmp_path_factory, cluster_session) -> Path:
     """A fresh clone of this checkout: the tracked files, no .venv; ../shared beside it as in CI."""
-    cluster_session.ensure()  # the cluster tests' cluster_session: it takes down at the session's end what runs then
+    # ./bin/up starts the cluster itself: starting one here only for the cold machine to take it down cost a minute.
+    cluster_session.claim()  # the session takes down at its end the cluster ./bin/up leaves, unless one ran before
     return scratch_copy(tmp_path_factory.mktemp("quickstart"), venv=False)
 
 

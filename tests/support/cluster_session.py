@@ -41,6 +41,12 @@ class ClusterSession:
         assert cluster is not None, f"cluster.up succeeded but no cluster runs:\n{result.stdout}"
         return cluster
 
+    def claim(self) -> None:
+        """For a test that starts the cluster by other means (the quick start's ./bin/up): if none runs now, the one
+        running at the session's end is this session's to take down."""
+        if client.running() is None:
+            self.started_here = True
+
     def ensure_stack(self) -> Cluster:
         """The cluster, with what the dev overlay runs and skaffold builds on: the PostgreSQL/Redis
         images in its registry (`invoke cluster.up --datastores`) and the debootstrap base image."""
