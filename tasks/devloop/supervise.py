@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -102,10 +103,12 @@ class Watch:
                     if at is not None:
                         self.phases.done(phase, at)
                 self.phases.done("served", served)
-                print(
-                    f"up: served {url} {self.phases.total():.1f}s after the command: {self.phases.line()}",
-                    flush=True,
+                # One write, the newline in it: the tool writes to the same terminal, and under PYTHONUNBUFFERED
+                # print's two writes (the text, then its end) let a line of Tilt's in between (seen in a CI run).
+                sys.stdout.write(
+                    f"up: served {url} {self.phases.total():.1f}s after the command: {self.phases.line()}\n"
                 )
+                sys.stdout.flush()
                 return
             self.stop.wait(POLL)
 
