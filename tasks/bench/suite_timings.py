@@ -1,4 +1,8 @@
-"""`invoke bench --suite`: run the whole test suite with `pytest --timings` and write where its time went.
+"""`invoke bench --suite`: time the fast tests, run the whole test suite with `pytest --timings`, and write where
+its time went.
+
+The fast tests (`invoke test --unit`) are timed from the command to their last line, FAST_RUNS times in a
+row: the first run also records which test files hold no fast test (tests/support/fast_files.py).
 
 The figures come from tests/support/timings.py: per part of the suite (by what its tests need), per wide
 fixture (the cluster, the image builds, the services) and per file, with the share spent in time.sleep.
@@ -9,6 +13,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +24,8 @@ from tasks.paths import ROOT
 
 COMMAND = "invoke bench --suite"
 TOP_FILES = 25
+FAST_RUNS = 3
+INVOKE = Path(sys.executable).with_name("invoke")
 
 
 def _commit() -> str:
@@ -30,13 +38,33 @@ def _row(*cells: object) -> str:
     return "| " + " | ".join(str(cell) for cell in cells) + " |"
 
 
+def fast_walls(runs: int = FAST_RUNS) -> tuple[int, list[float]]:
+    """`invoke test --unit` RUNS times in a row: the exit code of the first that failed (else 0), and each run's
+    seconds from the command to its last line."""
+    walls = []
+    for _ in range(runs):
+        started = time.monotonic()
+        ran = subprocess.run([str(INVOKE), "test", "--unit"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        walls.append(time.monotonic() - started)
+        if ran.returncode:
+            print(ran.stdout[-3000:] + ran.stderr[-3000:], flush=True)
+            return ran.returncode, walls
+    return 0, walls
+
+
 def table(data: dict[str, Any], commit: str, command: str = COMMAND, when: str = "") -> str:
-    """The timings as Markdown: by part, the wide fixtures, the slowest files."""
+    """The timings as Markdown: the fast tests' runs, then the whole suite by part, wide fixture and slowest file."""
     parts, files, fixtures = data["parts"], data["files"], data["fixtures"]
     tests = sum(part["tests"] for part in parts.values())
+    fast = data.get("fast_walls")
     lines = [
         f"{when or datetime.now().strftime('%Y-%m-%d')}, commit {commit}, `{command}`: {tests} tests, "
         f"{data['wall_seconds']:.0f} s of pytest from start to end.",
+        *(
+            ["", f"`invoke test --unit`, from the command to its last line: {', '.join(f'{s:.1f} s' for s in fast)}."]
+            if fast
+            else []
+        ),
         "",
         _row("part", "tests", "seconds", "of which in time.sleep"),
         _row("---", "---", "---", "---"),
@@ -70,10 +98,15 @@ def run(out: Path) -> tuple[int, Path]:
     target = out / f"suite-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
     target.mkdir(parents=True)
     commit = _commit()
+    print(f"bench --suite: invoke test --unit, {FAST_RUNS} times", flush=True)
+    code, fast = fast_walls()
+    print(f"bench --suite: invoke test --unit took {', '.join(f'{s:.1f} s' for s in fast)}", flush=True)
     argv = [*pytest_run.pytest_argv("", unit=False), "--timings", str(target / "timings.json")]
     print(f"bench --suite: {' '.join(argv[1:])}", flush=True)
-    code = pytest_run.run(argv)  # as `invoke test` runs it
+    code = pytest_run.run(argv) or code  # as `invoke test` runs it
     timings = target / "timings.json"
     if timings.is_file():
-        (target / "timings.md").write_text(table(json.loads(timings.read_text()), commit))
+        data = {**json.loads(timings.read_text()), "fast_walls": fast}
+        timings.write_text(json.dumps(data, indent=1))
+        (target / "timings.md").write_text(table(data, commit))
     return code, target

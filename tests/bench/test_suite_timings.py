@@ -67,3 +67,14 @@ def test_the_plugin_counts_seconds_and_sleep_per_part_file_and_wide_fixture(tmp_
     assert shown.startswith("2026-12-06, commit abc1234, `invoke bench --suite`: 2 tests, ")
     assert f"| `expensive` | {fixture['seconds']:.0f} | {fixture['slept']:.0f} | `test_sample.py` |" in shown
     assert "| `test_sample.py` | slow | 2 |" in shown
+
+
+def test_the_table_gives_the_fast_runs_first_when_they_were_timed():
+    data = {"parts": {"fast": {"tests": 1, "seconds": 0.5, "slept": 0.0}}, "files": {}, "fixtures": {}}
+    timed = table({**data, "wall_seconds": 9.0, "fast_walls": [14.04, 12.96, 13.0]}, "abc1234", when="2026-12-07")
+    assert timed.splitlines()[:3] == [
+        "2026-12-07, commit abc1234, `invoke bench --suite`: 1 tests, 9 s of pytest from start to end.",
+        "",
+        "`invoke test --unit`, from the command to its last line: 14.0 s, 13.0 s, 13.0 s.",
+    ]
+    assert "invoke test --unit" not in table({**data, "wall_seconds": 9.0}, "abc1234")
