@@ -1,12 +1,13 @@
 """`--fast-files FILE`: the fast tests' run skips importing test files known to hold none of them.
 
-Selecting the fast tests with `-m` still imports every test module to read its markers: about a third of
-the fast run went to importing cluster, container and loopback modules only to deselect every test in
-them. So a run with `--fast-files FILE` writes, for each test file it collected, whether any test of it
-was selected; the next run does not collect a file recorded with none, as long as its size and mtime are
-as recorded. Markers here are written in the test files themselves (tests/support/needs.py refuses a test
-that uses a service unmarked), so a file's verdict changes only when it does; a change to any conftest.py,
-to the ini file (pyproject.toml) or to the marker expression drops the whole record. A new file is always
+Selecting the fast tests with `-m` still imports every test module to read its markers: collecting them
+all took 5.3 s of CPU where the 41 files that hold fast tests took 3.3 s, the rest spent importing
+cluster, container and loopback modules only to deselect every test in them. So a run with
+`--fast-files FILE` writes, for each test file it collected, whether any test of it was selected; the
+next run does not collect a file recorded with none, as long as its size and mtime are as recorded.
+Markers here are written in the test files themselves (tests/support/needs.py refuses a test that uses a
+service unmarked), so a file's verdict changes only when it does; a change to any conftest.py, to the
+ini file (pyproject.toml) or to the marker expression drops the whole record. A new file is always
 collected. Only for a run that selects by markers and paths alone: `invoke test --unit` passes it, not
 with --args.
 """
