@@ -18,7 +18,7 @@ import sys
 import tempfile
 import traceback
 
-sys.path.insert(0, os.getcwd())  # app/, as `python manage.py` would have it
+sys.path[0] = os.getcwd()  # app/ in place of this folder, as `python manage.py` would have it
 
 from devtools import warmfork
 from devtools.devserver import WARM
