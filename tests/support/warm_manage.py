@@ -20,8 +20,8 @@ import traceback
 
 sys.path[0] = os.getcwd()  # app/ in place of this folder, as `python manage.py` would have it
 
-from devtools import warmfork
-from devtools.devserver import WARM
+from devtools import warmfork  # noqa: E402 - found on the path set above
+from devtools.devserver import WARM  # noqa: E402
 
 
 def child(env: dict[str, str], argv: list[str], out: int, err: int) -> int:
