@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from tasks.devloop import supervise
 from tasks.devloop.phases import Phases, parse
 from tasks.devloop.targets import Target
-from tests.support.processes import free_port
+from tests.support.http_stub import serving
 
 
 class Web(BaseHTTPRequestHandler):
@@ -26,11 +25,8 @@ class Web(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def web() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Web)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serving(Web) as address:
+        yield f"http://{address}/"
 
 
 class Writes(io.StringIO):

@@ -7,15 +7,15 @@ The registry here is a small HTTP server speaking that protocol on loopback, rec
 from __future__ import annotations
 
 import base64
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from tasks.shared.credentials import Credentials
 from tasks.shared.errors import SharedError
 from tasks.shared.registry_access import check_push, repository, scheme
+from tests.support.http_stub import serving
 from tests.support.processes import free_port
 
 RIGHT = Credentials("alice", "s3cret")
@@ -65,12 +65,8 @@ class TokenRegistry(BaseHTTPRequestHandler):
 @pytest.fixture
 def registry() -> Iterator[str]:
     TokenRegistry.asked = []
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), TokenRegistry)
-    # shutdown() waits for serve_forever's next poll: half a second per test at the default interval.
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
-    yield f"127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(TokenRegistry) as address:
+        yield address
 
 
 def test_a_push_is_accepted_with_the_token_and_the_upload_opened_is_cancelled(registry):

@@ -60,14 +60,15 @@ def _record_path(config: pytest.Config) -> Path | None:
 def pytest_configure(config: pytest.Config) -> None:
     record = _record_path(config)
     known: dict = {}
+    fingerprint = _fingerprint(config) if record is not None else ""
     if record is not None:
         try:
             saved = json.loads(record.read_text())
-            if saved.get("fingerprint") == _fingerprint(config):
+            if saved.get("fingerprint") == fingerprint:
                 known = saved["files"]
         except (OSError, ValueError, KeyError, TypeError):
             pass  # no record yet, or an unreadable one: collect everything and write it anew
-    config.stash[_stat_key] = {"known": known, "seen": set()}
+    config.stash[_stat_key] = {"known": known, "seen": set(), "fingerprint": fingerprint}
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
@@ -98,7 +99,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         files[name] = {"selected": selected.get(name, 0), "stat": _stat(path)}
     record.parent.mkdir(parents=True, exist_ok=True)
     temporary = record.with_name(f"{record.name}.{os.getpid()}.tmp")  # xdist's workers write side by side
-    temporary.write_text(json.dumps({"fingerprint": _fingerprint(config), "files": files}, indent=1))
+    temporary.write_text(json.dumps({"fingerprint": state["fingerprint"], "files": files}, indent=1))
     os.replace(temporary, record)  # never a half-written record
 
 
