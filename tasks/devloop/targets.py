@@ -18,7 +18,7 @@ import yaml
 from tasks.cluster import client as test_cluster
 from tasks.cluster import layout as test_cluster_layout
 from tasks.paths import tool
-from tasks.shared import developer, kube, settings
+from tasks.shared import developer, kube, kubeconfig, settings
 from tasks.shared import namespace as dev_namespace
 from tasks.shared.errors import SharedError
 
@@ -50,11 +50,6 @@ def _kubectl(*args: str, env: dict[str, str] | None = None, timeout: float = 10)
     except (FileNotFoundError, subprocess.TimeoutExpired) as error:
         return 1, str(error)
     return result.returncode, result.stdout.strip()
-
-
-def current_context(env: dict[str, str] | None = None) -> str:
-    code, out = _kubectl("config", "current-context", env=env)
-    return out if code == 0 else ""
 
 
 def advertised_registry(context: str, env: dict[str, str] | None = None) -> str:
@@ -117,7 +112,7 @@ def of_shared_namespace(namespace: str) -> Target | None:
     """NAMESPACE on the shared cluster (shared.toml's context, else the current one), if it is this developer's own
     dev namespace there (its label names $USER); None otherwise."""
     try:
-        context = settings.read().get("context") or current_context()
+        context = settings.read().get("context") or kubeconfig.current_context()
         if not context:
             return None
         labels = dev_namespace.labels_of(kube.Kube(context), namespace)
@@ -136,7 +131,7 @@ def find(namespace: str = "") -> tuple[Target | None, str]:
     target = of_test_cluster()
     if target:
         return target, ""
-    context = current_context()
+    context = kubeconfig.current_context()
     if not context:
         return None, "no current kubectl context"
     target = of_context(context)

@@ -7,6 +7,7 @@ import subprocess
 from dataclasses import dataclass, field
 
 from tasks.paths import tool
+from tasks.shared import kubeconfig
 from tasks.shared.errors import SharedError
 
 
@@ -40,10 +41,8 @@ def connect(context: str, env: dict[str, str] | None = None) -> Kube:
     """The context named (else kubectl's current one), once its cluster answers; one line with the fix otherwise."""
     env = dict(os.environ) if env is None else env
     if not context:
-        argv = [tool("kubectl"), "config", "current-context"]
-        current = subprocess.run(argv, capture_output=True, text=True, env=env)
-        context = current.stdout.strip()
-        if current.returncode != 0 or not context:
+        context = kubeconfig.current_context(env)
+        if not context:
             raise SharedError("no kubectl context: pass --context NAME or set context in shared.toml")
     kube = Kube(context, env)
     known = kube.run("config", "get-contexts", "-o", "name")
