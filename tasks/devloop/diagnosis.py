@@ -179,6 +179,13 @@ def check_cluster(target: targets.Target | None, why: str, starter: str) -> Find
     return Finding("cluster", False, f"{why}, and nothing here can start one; {INSTALL['cluster']}")
 
 
+def find_cluster() -> tuple[targets.Target | None, str, Finding]:
+    """The cluster the loop will use, else what `invoke up` would start ("" when one runs), and the doctor's line."""
+    target, why = targets.find()
+    starter = "" if target else targets.starter()
+    return target, starter, check_cluster(target, why, starter)
+
+
 def check_ports() -> Finding:
     taken = [port for port in LOOP_PORTS if port_open("127.0.0.1", port)]
     if taken:
@@ -233,14 +240,13 @@ def diagnose(tilt: bool = False, offline: bool | None = None, namespace: str | N
     """Every tool the loop needs (skaffold by default, tilt with tilt=True), the cluster, the engine, the base
     image, the datastore images, the ports; and what `invoke up` would use or start. With NAMESPACE (the
     doctor's, "" for the context's own), also a running loop's database: `up` starts a loop, it checks none."""
-    target, why = targets.find()
-    starter = "" if target else targets.starter()
+    target, starter, cluster = find_cluster()
     if target is not None and "PATH" in target.env:
         # The test cluster brings its own skaffold and tilt: look for the tools where the loop will.
         os.environ["PATH"] = target.env["PATH"]
     starting_test_cluster = starter.startswith("the project's test cluster")
     registry_line, offline = check_registry(offline)
-    findings = [check_cluster(target, why, starter), check_docker(), registry_line, check_kubectl()]
+    findings = [cluster, check_docker(), registry_line, check_kubectl()]
     findings += [f for f in (check_base(offline), check_datastores(target, starting_test_cluster, offline)) if f]
     if starter == "minikube":
         findings.append(check_versioned("minikube", ["minikube", "version", "--short"], MIN_MINIKUBE))
