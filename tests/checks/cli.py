@@ -47,6 +47,7 @@ def invoke_here(*args: str, env: dict[str, str] | None = None) -> subprocess.Com
     """`invoke ARGS` run by invoke's own Program in this process, from the repository root, with `env` (default:
     this process's) as its whole environment; its output and exit code as a subprocess would give them."""
     out, err, code = io.StringIO(), io.StringIO(), 0
+    dont_write_bytecode = sys.dont_write_bytecode  # Program.run sets it (its --write-pyc); pytest caches with it
     program = Program(name="Invoke", binary="inv[oke]", binary_names=["invoke", "inv"], version=invoke_version)
     cwd = os.getcwd()
     with (
@@ -66,6 +67,7 @@ def invoke_here(*args: str, env: dict[str, str] | None = None) -> subprocess.Com
             code = 1
         finally:
             os.chdir(cwd)
+            sys.dont_write_bytecode = dont_write_bytecode
     return subprocess.CompletedProcess(["invoke", *args], code, out.getvalue(), err.getvalue())
 
 

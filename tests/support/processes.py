@@ -11,8 +11,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import requests
-
 from tasks.paths import APP
 from tasks.services.reach import free_port  # noqa: F401 - the tests' one way to pick a port
 
@@ -130,6 +128,8 @@ def saved_until(
 
 
 def http_status(url: str, **kwargs) -> int | None:
+    import requests  # here: every pytest process imports this module (conftest), few ask a URL
+
     try:
         return requests.get(url, timeout=2, **kwargs).status_code
     except requests.RequestException:
