@@ -21,9 +21,13 @@ def fake_tool(directory, name: str, output: str, code: int = 0) -> None:
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
 
 
+# Every isolated() world lives in here, removed when the test process ends (they were left in /tmp, thousands).
+WORLDS = tempfile.TemporaryDirectory(prefix="doctor-worlds-")
+
+
 def isolated(kubeconfig: str = "") -> dict[str, str]:
     """No test cluster, no kube kit and only the given kubeconfig: the doctor sees just what a test sets up."""
-    tmp_path = Path(tempfile.mkdtemp(prefix="doctor-"))
+    tmp_path = Path(tempfile.mkdtemp(dir=WORLDS.name))
     config = tmp_path / "kubeconfig"
     config.write_text(kubeconfig or "apiVersion: v1\nkind: Config\n")
     return {
