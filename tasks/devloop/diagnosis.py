@@ -18,7 +18,6 @@ from tasks.cluster import layout as test_cluster_layout
 from tasks.devloop import loop_readiness, registry_probe, targets
 from tasks.image import debian_base
 from tasks.image.builds import OFFICIAL_BASE
-from tasks.image.docker_engine import image_exists
 from tasks.services.reach import port_open
 
 SKAFFOLD_SCHEMA = "skaffold/v4beta14"  # skaffold.yaml's apiVersion
@@ -105,9 +104,14 @@ def check_base(offline: bool, tag: str = debian_base.BASE_TAG) -> Finding | None
     """The offline base: there, or buildable here by `invoke up` (root and debootstrap)."""
     if not offline:
         return None
-    if image_exists(tag):
+    code, out = _run("docker", "image", "inspect", "--format", "{{.Id}}", tag)
+    if code == 0:
         return Finding("base", True, f"{tag} is built")
-    if os.geteuid() == 0 and shutil.which("debootstrap"):
+    buildable = os.geteuid() == 0 and shutil.which("debootstrap")
+    if "no such image" not in out.lower():  # no answer from the engine (its own line says why): not known yet
+        later = "invoke up looks once it has started the engine, builds it if missing" if buildable else "see docker"
+        return Finding("base", True, f"{tag}: not looked for, the engine does not answer; {later}")
+    if buildable:
         return Finding("base", True, f"{tag} is missing; invoke up builds it from Debian packages (debootstrap)")
     return Finding(
         "base",

@@ -202,6 +202,15 @@ def test_a_missing_base_is_built_by_up_or_named_with_its_fix(monkeypatch):
     assert check_base(False, absent) is None  # online, the build pulls the official base
 
 
+def test_with_the_engine_stopped_the_base_is_not_called_missing(monkeypatch, tmp_path):
+    from tasks.devloop.diagnosis import check_base
+
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-docker.sock")  # the engine does not answer
+    line = check_base(True, "shipyard-base:bookworm").line()
+    assert line.startswith("ok   base: shipyard-base:bookworm: not looked for, the engine does not answer; "), line
+    assert "missing" not in line.split(";")[0]
+
+
 def test_a_kubectl_whose_version_cannot_be_read_fails(tmp_path, monkeypatch):
     from tasks.devloop import diagnosis
 
