@@ -27,6 +27,7 @@ from tasks.devloop.running import Running
 from tasks.devloop.scratch import scratch_copy
 from tasks.image import debian_base
 from tasks.image.docker_engine import docker, image_exists, image_id
+from tasks.services import dockerd
 from tasks.services.daemons import start_docker
 from tasks.services.reach import docker_running
 
@@ -77,13 +78,7 @@ def stop_engine(log: Log) -> bool:
     """Stop dockerd (True), where the kube kit runs the test cluster; kind's nodes would go with it (False)."""
     if lifecycle.choose(current(), "auto") != state.BINARIES or not docker_running():
         return False
-    pid = int(Path("/var/run/docker.pid").read_text().strip())
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 60
-    while docker_running():
-        if time.monotonic() > deadline:
-            raise TimeoutError("dockerd did not stop within 60 s of SIGTERM")
-        time.sleep(0.5)
+    pid = dockerd.stop()
     log(f"stopped dockerd (pid {pid})")
     return True
 

@@ -14,7 +14,8 @@ import time
 from invoke.exceptions import Exit
 
 from tasks.paths import STATE
-from tasks.services.reach import docker_running, port_open
+from tasks.services import dockerd
+from tasks.services.reach import port_open
 
 PG_USER = PG_PASSWORD = PG_DB = "shipyard"
 PG_PORT = 5432
@@ -88,11 +89,4 @@ def start_redis() -> str:
 
 
 def start_docker() -> None:
-    if docker_running():
-        return
-    if shutil.which("dockerd") is None:
-        raise Exit("the Docker engine is not installed: run ./bin/setup (apt-get install docker.io)", code=1)
-    STATE.mkdir(exist_ok=True)
-    log = open(STATE / "dockerd.log", "ab")  # noqa: SIM115 - dockerd keeps it for its lifetime
-    subprocess.Popen(["dockerd"], stdout=log, stderr=log, start_new_session=True)
-    _wait("dockerd", docker_running, 60)
+    dockerd.start(STATE / "dockerd.log")
