@@ -5,6 +5,7 @@ import pytest
 
 from tests.support.auth_registry import auth_registry  # noqa: F401 - one registry with a login per session
 from tests.support.cluster_session import cluster, cluster_session  # noqa: F401 - one test cluster for every folder
+from tests.support.lanes import FIRST_PATHS, misplaced
 from tests.support.scenarios import (  # noqa: F401 - one reliability table
     pytest_runtest_logreport,
     pytest_terminal_summary,
@@ -24,55 +25,22 @@ def stack(tmp_path, request):
     stack.teardown()
 
 
-# What cannot run beside another such test, so pytest-xdist gives it all to one worker, in order: the one
-# Docker engine and its fixed ports, the one cluster, and the folders that start services or the whole loop.
-# By path, since the controller that schedules sees test ids, not markers; collection checks that every test
-# with such a marker is on one of these paths.
-ONE_AT_A_TIME_MARKERS = {"docker", "cluster", "host_ports"}
-ONE_AT_A_TIME_PATHS = (
-    "tests/bench/",
-    "tests/cluster/",
-    "tests/containers/",
-    "tests/image/",
-    "tests/quickstart/",
-    "tests/services/",
-    "tests/checks/test_args.py",
-    "tests/devloop/test_doctor.py",
-    "testcluster/tests/",
-)
-
-
-# First of all: the quick start, from what a fresh machine has. In a fresh CI run nothing has built the base image
-# or started the cluster yet, so ./bin/up builds and starts them for real, once for the whole run; after any
-# other test, it would first take down the cluster and untag the base, and build both again (minutes).
-FIRST_PATHS = ("tests/quickstart/",)
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # First of all: the quick start, from what a fresh machine has. In a fresh CI run nothing has built the base
+    # image or started the cluster yet, so ./bin/up builds and starts them for real, once for the whole run; after
+    # any other test, it would first take down the cluster and untag the base, and build both again (minutes).
     items[:] = sorted(items, key=lambda item: not item.nodeid.startswith(FIRST_PATHS))  # stable: else as collected
-    stray = [
-        item.nodeid
-        for item in items
-        if {mark.name for mark in item.iter_markers()} & ONE_AT_A_TIME_MARKERS
-        and not item.nodeid.startswith(ONE_AT_A_TIME_PATHS)
-    ]
+    # What cannot run beside another such test goes in a lane (tests/support/lanes.py), by path: the controller
+    # that schedules sees test ids, not markers. So a test whose markers need a lane must be on its path.
+    stray = [why for item in items if (why := misplaced(item.nodeid, {mark.name for mark in item.iter_markers()}))]
     if stray:
-        raise pytest.UsageError(
-            "tests that need the machine to themselves must be in a file of ONE_AT_A_TIME_PATHS "
-            "(tests/conftest.py):\n  " + "\n  ".join(stray)
-        )
+        raise pytest.UsageError("tests/support/lanes.py: LANES:\n  " + "\n  ".join(stray))
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    from xdist.scheduler import LoadScopeScheduling
+    from tests.support.lane_scheduling import LaneScheduling  # xdist: imported only where it schedules
 
-    class OneAtATime(LoadScopeScheduling):
-        """Each test is a scope of its own, but for those that need the machine to themselves: one scope."""
-
-        def _split_scope(self, nodeid: str) -> str:
-            return "one-at-a-time" if nodeid.startswith(ONE_AT_A_TIME_PATHS) else nodeid
-
-    return OneAtATime(config, log)
+    return LaneScheduling(config, log)
 
 
 @pytest.hookimpl(trylast=True)

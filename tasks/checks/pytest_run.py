@@ -39,7 +39,7 @@ def skip_known(extra: list[str]) -> list[str]:
 
 def side_by_side() -> list[str]:
     """pytest-xdist on up to two cores (tests/testenv.py has Redis databases for two workers): what can share the
-    machine runs beside the rest; what cannot runs in one worker, in order (tests/conftest.py schedules it). All
+    machine runs beside the rest; what cannot runs in a lane, one worker's, in order (tests/support/lanes.py). All
     the fast tests too: pytest took 11.7 s for them in two workers, 13.3 s in one process."""
     workers = min(os.cpu_count() or 1, 2)
     return ["-n", str(workers)] if workers > 1 else []
