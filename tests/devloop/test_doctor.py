@@ -90,7 +90,9 @@ def test_versions_are_checked_not_just_presence(tmp_path):
 
 
 @pytest.mark.docker
-def test_with_every_tool_present_doctor_passes(tmp_path):
+def test_with_stand_ins_for_minikube_and_skaffold_the_doctor_passes(tmp_path):
+    # minikube is on none of these machines: stand-ins say what the doctor needs. The real skaffold, tilt and
+    # kubectl are read in tests/cluster/test_commands.py (test_doctor_reads_the_real_tools_versions).
     fake_tool(tmp_path, "minikube", "v1.34.0")
     fake_tool(tmp_path, "skaffold", f"skaffold/v4beta13\n{SKAFFOLD_SCHEMA}")
     path = f"{tmp_path}:{os.environ['PATH']}"
