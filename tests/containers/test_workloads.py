@@ -1,12 +1,15 @@
-"""Every workload that runs the app image, started in Docker the way its manifest says.
+"""Web, and what it serves with the others, started in Docker the way its manifest says.
 
-Parametrised over the dev and prod overlays: the same manifests, the two images.
+Parametrised over the dev and prod overlays: the same manifests, the two images. Web takes the dev overlay's
+fixed port on the host, so these run in the machine lane; the workloads that serve no port are
+test_background_workloads.py's.
 """
 
 import pytest
 import requests
 
 from tasks import ports
+from tests.containers.grace import ends_within_its_grace_period
 from tests.support.processes import wait_until
 
 pytestmark = [pytest.mark.docker, pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -50,15 +53,6 @@ def api(pods, path: str) -> tuple[str, dict]:
     return f"{ports.WEB_URL}{path}", headers
 
 
-def test_migrate_exits_zero_and_again_on_a_second_run(pods):
-    first = pods.start("migrate")
-    assert first.wait() == 0, first.logs()
-    assert "Applying analysis.0001_initial... OK" in first.logs()
-    second = pods.start("migrate")
-    assert second.wait() == 0, second.logs()
-    assert "No migrations to apply." in second.logs()
-
-
 def test_web_passes_its_own_startup_and_readiness_probes(pods):
     web = start_web(pods)
     ready = requests.get(probe_url(web, "readinessProbe"), timeout=5)
@@ -80,15 +74,6 @@ def test_a_job_submitted_through_web_is_done_by_the_worker_container(pods):
     assert worker.exec(*probe).returncode == 0, worker.logs()
 
 
-def test_beat_enqueues_its_periodic_task_and_passes_its_liveness_probe(pods):
-    migrate = pods.start("migrate")
-    assert migrate.wait() == 0
-    beat = pods.start("beat", STALE_JOB_SWEEP_SECONDS="1")
-    wait_until("beat to send requeue-stale-jobs", lambda: "Sending due task requeue-stale-jobs" in beat.logs(), 60)
-    probe = beat.pod.containers[0].probes["livenessProbe"]["exec"]["command"]
-    assert beat.exec(*probe).returncode == 0, beat.logs()
-
-
 def test_each_process_runs_as_the_manifests_uid_not_root(pods):
     web = start_web(pods)
     worker = pods.start("worker")
@@ -102,14 +87,5 @@ def test_each_process_runs_as_the_manifests_uid_not_root(pods):
         assert running.exec("sh", "-c", "touch /should-fail").returncode != 0  # read-only root
 
 
-@pytest.mark.parametrize("workload", ["web", "worker"])
-def test_sigterm_ends_web_and_worker_within_the_grace_period(pods, workload):
-    if workload == "web":
-        running = start_web(pods)
-    else:
-        assert pods.start("migrate").wait() == 0
-        running = pods.start("worker")
-        wait_until("the worker to be ready", lambda: "ready." in running.logs(), 60)
-    code, seconds = running.stop()
-    assert seconds < running.pod.grace_seconds, running.logs()
-    assert code != 137, f"{workload} was SIGKILLed after the grace period:\n{running.logs()}"
+def test_sigterm_ends_web_within_the_grace_period(pods):
+    ends_within_its_grace_period(start_web(pods))

@@ -5,10 +5,11 @@ their kind form a lane: one scope, so one worker runs the lane's tests one at a 
 
 - The machine lane: the quick start (it stops the engine and takes the cluster down, as a fresh machine
   has them), the one test cluster, the dev overlay's fixed host ports (web 8000, debugpy 5678) that the
-  loop forwards and the container tests publish, and the bench's runs of both.
+  loop forwards and web's container tests publish, and the bench's runs of both.
 - The engine lane: what needs the Docker engine and the services but no cluster and no fixed port (the
-  image builds and their checks, bin/setup --services). It runs beside the machine lane, in the other
-  worker, but only once the quick start is over: until then the engine is the quick start's to stop.
+  image builds and their checks, the workloads that serve no port, bin/setup --services). It runs beside the
+  machine lane, in the other worker, but only once the quick start is over: until then the engine is the
+  quick start's to stop.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ LANES = {
         "tests/bench/test_bench.py",
         "tests/bench/test_footprint.py",
         "tests/cluster/",
-        "tests/containers/",
+        "tests/containers/test_reload.py",
+        "tests/containers/test_workloads.py",
         "tests/devloop/test_doctor.py",
         "testcluster/tests/",
     ),
     "engine lane": (
+        "tests/containers/test_background_workloads.py",
         "tests/image/",
         "tests/services/",
         "tests/checks/test_args.py",
