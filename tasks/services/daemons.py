@@ -9,26 +9,17 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 
 from invoke.exceptions import Exit
 
 from tasks.paths import STATE
 from tasks.services import dockerd
+from tasks.services.come_up import wait_up
 from tasks.services.reach import port_open
 
 PG_USER = PG_PASSWORD = PG_DB = "shipyard"
 PG_PORT = 5432
 REDIS_PORT = 6379
-
-
-def _wait(what: str, ready, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if ready():
-            return
-        time.sleep(0.2)
-    raise Exit(f"{what} did not come up within {seconds:.0f}s: see {STATE}/*.log", code=1)
 
 
 def _as_postgres(*argv: str) -> subprocess.CompletedProcess:
@@ -51,7 +42,7 @@ def start_postgres() -> str:
             raise Exit("no PostgreSQL cluster: run `pg_createcluster 15 main` as root", code=1)
         version, name = clusters[0], clusters[1]
         subprocess.run(["pg_ctlcluster", version, name, "start"], check=False)
-        _wait("PostgreSQL", lambda: port_open("127.0.0.1", PG_PORT), 30)
+        wait_up("PostgreSQL", lambda: port_open("127.0.0.1", PG_PORT), 30, f"{STATE}/*.log")
     if os.geteuid() == 0 and shutil.which("runuser"):
         # The test role may create databases: pytest-django makes test_<name>, the e2e stack its own.
         if _psql(f"SELECT 1 FROM pg_roles WHERE rolname = '{PG_USER}'") != "1":
@@ -84,7 +75,7 @@ def start_redis() -> str:
             ],
             check=True,
         )
-        _wait("Redis", lambda: port_open("127.0.0.1", REDIS_PORT), 15)
+        wait_up("Redis", lambda: port_open("127.0.0.1", REDIS_PORT), 15, f"{STATE}/*.log")
     return f"redis://127.0.0.1:{REDIS_PORT}/0"
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from invoke.exceptions import Exit
 
+from tasks.services.come_up import wait_up
 from tasks.services.reach import docker_running
 
 PID_FILE = Path("/var/run/docker.pid")
@@ -63,13 +64,13 @@ def start(log_path: Path) -> None:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:  # dockerd keeps its own copy of the descriptor
         process = subprocess.Popen(["dockerd"], stdout=log, stderr=log, start_new_session=True)
-    deadline = time.monotonic() + SECONDS
-    while not docker_running():
-        if process.poll() is not None:
-            raise Exit(f"dockerd exited with {process.returncode}: {last_line(log_path)} (its log: {log_path})", code=1)
-        if time.monotonic() > deadline:
-            raise Exit(f"dockerd did not come up within {SECONDS}s: see {log_path}", code=1)
-        time.sleep(0.2)
+
+    def exited() -> str | None:
+        if process.poll() is None:
+            return None
+        return f"dockerd exited with {process.returncode}: {last_line(log_path)} (its log: {log_path})"
+
+    wait_up("dockerd", docker_running, SECONDS, str(log_path), exited)
 
 
 def stop() -> int | None:
