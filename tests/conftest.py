@@ -4,8 +4,13 @@ import os
 import pytest
 
 from tests.support.auth_registry import auth_registry  # noqa: F401 - one registry with a login per session
-from tests.support.cluster_session import cluster, cluster_session  # noqa: F401 - one test cluster for every folder
-from tests.support.lanes import FIRST_PATHS, misplaced
+from tests.support.cluster_session import (  # noqa: F401 - one test cluster for every folder and both workers
+    cluster,
+    cluster_session,
+    pytest_runtest_teardown,
+    pytest_sessionfinish,
+)
+from tests.support.lanes import misplaced, run_order
 from tests.support.scenarios import (  # noqa: F401 - one reliability table
     pytest_runtest_logreport,
     pytest_terminal_summary,
@@ -29,7 +34,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # First of all: the quick start, from what a fresh machine has. In a fresh CI run nothing has built the base
     # image or started the cluster yet, so ./bin/up builds and starts them for real, once for the whole run; after
     # any other test, it would first take down the cluster and untag the base, and build both again (minutes).
-    items[:] = sorted(items, key=lambda item: not item.nodeid.startswith(FIRST_PATHS))  # stable: else as collected
+    # The teardown test goes last of all: every other test may still use the cluster (lanes.py's run_order).
+    items[:] = sorted(items, key=lambda item: run_order(item.nodeid))  # stable: else as collected
     # What cannot run beside another such test goes in a lane (tests/support/lanes.py), by path: the controller
     # that schedules sees test ids, not markers. So a test whose markers need a lane must be on its path.
     stray = [why for item in items if (why := misplaced(item.nodeid, {mark.name for mark in item.iter_markers()}))]

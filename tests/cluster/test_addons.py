@@ -37,7 +37,9 @@ def test_up_gives_one_ready_node(cluster):
 
 def test_coredns_resolves_service_names_from_a_pod(toolbox):
     cluster, ns, pod = toolbox
-    service_ip = kubectl(cluster, "get", "service", "kubernetes", "-o", "jsonpath={.spec.clusterIP}").stdout
+    # In `default` by name: the context's namespace may be a loop's meanwhile (tests/cluster/day.py sets it).
+    service = ["-n", "default", "get", "service", "kubernetes", "-o", "jsonpath={.spec.clusterIP}"]
+    service_ip = kubectl(cluster, *service).stdout
     # busybox nslookup applies no search domains: the fully qualified name.
     result = exec_in(cluster, ns, pod, "nslookup", "kubernetes.default.svc.cluster.local")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -36,6 +36,7 @@ from tasks.shared.namespace import OWNER
 from tasks.shared.pull_secret import NAME as PULL_SECRET
 from tests.cluster.commands import apply, delete_namespace, exec_in
 from tests.cluster.loop import get_json, job_done, pods, post_job, web_pod
+from tests.support.cluster_session import heavy_stack
 from tests.support.dev_namespace import example_for
 from tests.support.developer_kubeconfig import developer_kubeconfig
 from tests.support.processes import free_port, saved_until, wait_until
@@ -107,25 +108,26 @@ def team(cluster_session, auth_registry, tmp_path_factory):
     cluster = cluster_session.ensure_stack()
     alice = developer("alice", "skaffold", cluster, auth_registry, tmp_path_factory.mktemp("alice"))
     bob = developer("bob", "tilt", cluster, auth_registry, tmp_path_factory.mktemp("bob"))
-    try:
-        for dev in (alice, bob):
-            start(dev, auth_registry.host)
-        for dev in (alice, bob):
-            wait_served(dev)
-        yield cluster, alice, bob
-    finally:
-        for dev in (alice, bob):
-            if dev.loop:
-                dev.loop.stop()
-            dev.invoke(
-                "down",
-                "--namespace",
-                dev.namespace,
-                "--context",
-                dev.context,
-                *(["--tilt"] if dev.tool == "tilt" else []),
-            )
-            delete_namespace(cluster, dev.namespace)
+    with heavy_stack("the two developers' loops"):
+        try:
+            for dev in (alice, bob):
+                start(dev, auth_registry.host)
+            for dev in (alice, bob):
+                wait_served(dev)
+            yield cluster, alice, bob
+        finally:
+            for dev in (alice, bob):
+                if dev.loop:
+                    dev.loop.stop()
+                dev.invoke(
+                    "down",
+                    "--namespace",
+                    dev.namespace,
+                    "--context",
+                    dev.context,
+                    *(["--tilt"] if dev.tool == "tilt" else []),
+                )
+                delete_namespace(cluster, dev.namespace)
 
 
 def test_each_loop_serves_from_its_own_namespace_and_the_teams_registry(team, auth_registry):

@@ -1,5 +1,6 @@
-"""`invoke cluster.down` leaves nothing behind. Runs last in the session (conftest.py moves it there), and
-only takes down a cluster this session started: a developer's own running cluster is never touched."""
+"""`invoke cluster.down` leaves nothing behind. Runs last in the run (tests/support/lanes.py's run_order), once
+no other test process uses the cluster, and only takes down a cluster this run started: a developer's own
+running cluster is never touched."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from testcluster.layout import API_PORT, BRIDGE, NODE_IP, RT_TABLE, SVC_CIDR
 from tests.support.cluster_commands import cluster_task
 from tests.support.needs import need
 
-pytestmark = pytest.mark.cluster
+# Waiting for the other worker's cluster tests to end counts in each test's time: up to 25 minutes.
+pytestmark = [pytest.mark.cluster, pytest.mark.timeout(1800)]
 
 
 def _out(*argv: str) -> str:
@@ -34,6 +36,7 @@ def _processes_naming(*needles: str) -> list[str]:
 
 
 def _ours_to_end(cluster_session) -> client.Cluster:
+    cluster_session.sole_user()  # the other worker's cluster tests end first (tests/support/lanes.py)
     if client.running() is not None and not cluster_session.started_here:
         need(
             "a cluster this session may take down",

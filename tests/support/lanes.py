@@ -4,8 +4,14 @@ Most tests are a scope of their own, for whichever worker is free. Those that ca
 their kind form a lane: one scope, so one worker runs the lane's tests one at a time, in order.
 
 - The machine lane: the quick start (it stops the engine and takes the cluster down, as a fresh machine
-  has them), the one test cluster, the dev overlay's fixed host ports (web 8000, debugpy 5678) that the
-  loop forwards and web's container tests publish, and the bench's runs of both.
+  has them), the dev loops on the test cluster and the dev overlay's fixed host ports (web 8000, debugpy
+  5678) that they forward and web's container tests publish, the bench's runs of both, the team registry
+  (one port), and last the teardown that takes the cluster down.
+- The cluster lane: the tests that deploy into namespaces of their own on the same cluster and forward no
+  port (the fault scenarios, monitoring, `skaffold run`, the cluster's add-ons and policies). It runs beside
+  the machine lane once the quick start is over, which leaves the cluster running. The teardown waits for
+  it (tests/support/cluster_session.py: each worker holds the cluster in use while its tests need it), and
+  the two stacks that would not fit the node's CPU together take turns (HEAVY_STACK there).
 - The engine lane: what needs the Docker engine and the services but no cluster and no fixed port (the
   image builds and their checks, the workloads that serve no port, bin/setup --services). It runs beside the
   machine lane, in the other worker, but only once the quick start is over: until then the engine is the
@@ -21,11 +27,22 @@ LANES = {
         "tests/quickstart/",
         "tests/bench/test_bench.py",
         "tests/bench/test_footprint.py",
-        "tests/cluster/",
+        "tests/cluster/",  # what the cluster lane does not hold
         "tests/containers/test_reload.py",
         "tests/containers/test_workloads.py",
         "tests/devloop/test_doctor.py",
         "testcluster/tests/",
+    ),
+    "cluster lane": (
+        "tests/cluster/faults/",
+        "tests/cluster/monitoring/",
+        "tests/cluster/test_addons.py",
+        "tests/cluster/test_datastores.py",
+        "tests/cluster/test_dev_namespace_rbac.py",
+        "tests/cluster/test_overlays_accepted.py",
+        "tests/cluster/test_policies.py",
+        "tests/cluster/test_skaffold_run.py",
+        "tests/cluster/test_storage.py",
     ),
     "engine lane": (
         "tests/containers/test_background_workloads.py",
@@ -34,13 +51,26 @@ LANES = {
         "tests/checks/test_args.py",
     ),
 }
-AFTER_FIRST = {"engine lane"}
-# The lanes a test with one of these markers may be in: the cluster and the fixed ports are the machine lane's.
-MARKER_LANES = {"cluster": {"machine lane"}, "host_ports": {"machine lane"}, "docker": set(LANES)}
+AFTER_FIRST = {"cluster lane", "engine lane"}
+# The lanes a test with one of these markers may be in: the fixed ports are the machine lane's.
+MARKER_LANES = {"cluster": {"machine lane", "cluster lane"}, "host_ports": {"machine lane"}, "docker": set(LANES)}
+# Within the run's order (tests/conftest.py): the machine lane's heavy stack early, the cluster lane's late, so
+# that they seldom wait for each other; the teardown last of all.
+EARLY_PATHS = ("tests/cluster/test_shared_cluster.py",)
+LATE_PATHS = ("tests/cluster/faults/", "tests/cluster/monitoring/")
+LAST_PATHS = ("tests/cluster/test_teardown.py",)
 
 
 def lane_of(nodeid: str) -> str | None:
-    return next((lane for lane, paths in LANES.items() if nodeid.startswith(paths)), None)
+    """The lane whose path is the longest prefix of NODEID (tests/cluster/faults/ is not the machine lane's)."""
+    matches = [(len(path), lane) for lane, paths in LANES.items() for path in paths if nodeid.startswith(path)]
+    return max(matches)[1] if matches else None
+
+
+def run_order(nodeid: str) -> int:
+    """Where NODEID goes in the run: the quick start first, the teardown last, else as collected (a stable sort)."""
+    ranks = {FIRST_PATHS: 0, EARLY_PATHS: 1, LATE_PATHS: 3, LAST_PATHS: 4}
+    return next((rank for paths, rank in ranks.items() if nodeid.startswith(paths)), 2)
 
 
 def misplaced(nodeid: str, markers: set[str]) -> str | None:

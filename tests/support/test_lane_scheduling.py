@@ -1,4 +1,5 @@
-"""The scheduler pytest-xdist runs the whole suite with: lanes as single scopes, and the engine lane's gate.
+"""The scheduler pytest-xdist runs the whole suite with: lanes as single scopes, and the gate of the lanes that
+wait for the quick start.
 
 Driven as xdist's controller drives it (schedule, then each finished test), with stand-ins for the two
 workers that record what they were sent."""
@@ -8,10 +9,11 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from tests.support.lane_scheduling import LaneScheduling
-from tests.support.lanes import AFTER_FIRST, FIRST_PATHS, lane_of, misplaced
+from tests.support.lanes import AFTER_FIRST, FIRST_PATHS, lane_of, misplaced, run_order
 
 QUICKSTART = ["tests/quickstart/test_first_run.py::test_skaffold", "tests/quickstart/test_first_run.py::test_tilt"]
-CLUSTER = ["tests/cluster/test_policies.py::test_denied"]
+CLUSTER = ["tests/cluster/test_skaffold_dev.py::test_edit"]
+NAMESPACED = ["tests/cluster/faults/test_web_faults.py::test_delete", "tests/cluster/test_policies.py::test_denied"]
 IMAGE = ["tests/image/test_prod_image.py::test_uid", "tests/image/test_dev_image.py::test_uid"]
 LOOPBACK = ["tests/app/test_api.py::test_a", "tests/app/test_api.py::test_b", "tests/db/test_seed.py::test_c"]
 
@@ -68,6 +70,27 @@ def test_the_engine_lane_waits_for_the_quick_start_then_goes_to_the_idle_worker(
     assert scheduler.tests_finished and machine.shutting_down and other.shutting_down
 
 
+def test_the_cluster_lane_waits_for_the_quick_start_then_runs_beside_the_machine_lane():
+    collection = QUICKSTART + CLUSTER + NAMESPACED + LOOPBACK[:1]
+    scheduler, (machine, other) = scheduled(collection)
+    assert sent(machine, collection) == QUICKSTART + CLUSTER
+    finish(scheduler, other, collection, LOOPBACK[:1])
+    assert sent(other, collection) == LOOPBACK[:1]  # the cluster is the quick start's to take down until it ends
+    finish(scheduler, machine, collection, QUICKSTART)
+    assert sent(other, collection) == LOOPBACK[:1] + NAMESPACED  # one lane: both tests, in order, to one worker
+
+
+def test_the_teardown_goes_last_and_the_heavy_stacks_apart():
+    ids = [
+        "tests/cluster/test_teardown.py::test_down",
+        "tests/cluster/faults/test_web_faults.py::test_delete",
+        "tests/cluster/test_addons.py::test_dns",
+        "tests/cluster/test_shared_cluster.py::test_two",
+        "tests/quickstart/test_first_run.py::test_skaffold",
+    ]
+    assert sorted(ids, key=run_order) == ids[::-1]
+
+
 def test_without_the_quick_start_the_engine_lane_starts_at_once():
     collection = CLUSTER + IMAGE + LOOPBACK[:1]
     _, workers = scheduled(collection)
@@ -78,6 +101,8 @@ def test_a_lane_holds_every_test_of_its_paths_and_nothing_else():
     assert {lane_of(nodeid) for nodeid in QUICKSTART + CLUSTER} == {"machine lane"}
     assert {lane_of(nodeid) for nodeid in IMAGE} == {"engine lane"}
     assert {lane_of(nodeid) for nodeid in LOOPBACK} == {None}
+    assert {lane_of(nodeid) for nodeid in NAMESPACED} == {"cluster lane"}  # the longer path wins over tests/cluster/
+    assert lane_of("tests/cluster/test_teardown.py::test_down") == "machine lane"
     assert lane_of("tests/checks/test_args.py::test_bin_test") == "engine lane"
     assert lane_of("tests/checks/test_argsort.py::test_x") is None
 

@@ -7,6 +7,7 @@ import pytest
 from tasks.devloop.scratch import scratch_copy
 from tests.cluster.commands import delete_namespace, restricted_namespace
 from tests.cluster.faults.fault_stack import FaultStack, build, mark
+from tests.support.cluster_session import heavy_stack
 
 
 @pytest.fixture(scope="package")
@@ -16,7 +17,8 @@ def faults(cluster_session, tmp_path_factory) -> FaultStack:
     image_a = build(cluster, copy, copy.parent / "a.json")
     mark(copy)
     image_b = build(cluster, copy, copy.parent / "b.json")
-    stack = FaultStack(cluster, restricted_namespace(cluster, "faults"), {"a": image_a, "b": image_b})
-    stack.deploy()
-    yield stack
-    delete_namespace(cluster, stack.namespace)
+    with heavy_stack("the fault stack"):
+        stack = FaultStack(cluster, restricted_namespace(cluster, "faults"), {"a": image_a, "b": image_b})
+        stack.deploy()
+        yield stack
+        delete_namespace(cluster, stack.namespace)

@@ -18,6 +18,7 @@ from tasks.devloop.scratch import scratch_copy
 from tests.cluster.commands import apply, delete_namespace, restricted_namespace
 from tests.cluster.faults.fault_stack import FaultStack, build
 from tests.cluster.monitoring import image, scrape, scraper
+from tests.support.cluster_session import heavy_stack
 
 OVERLAY = Path(__file__).parent / "overlay"
 
@@ -36,15 +37,16 @@ def monitored(cluster_session, tmp_path_factory) -> Monitored:
     scraper_image = image.ensure(cluster)
     applicable, monitors = scrape.split(list(yaml.safe_load_all(kubectl(cluster, "kustomize", str(OVERLAY)).stdout)))
     assert monitors, f"no PodMonitor in {OVERLAY}'s manifests"
-    stack = FaultStack(cluster, restricted_namespace(cluster, "metrics"), {"a": app_image})
-    try:
-        scraper.create_namespace(cluster)
-        configs = scrape.scrape_configs(monitors, stack.namespace)
-        apply(cluster, *scraper.manifests(scraper_image, stack.namespace, configs))
-        stack.deploy(yaml.safe_dump_all(applicable, sort_keys=False))
-        api = scraper.Api(cluster)
-        api.ready()
-        yield Monitored(stack, api)
-    finally:
-        delete_namespace(cluster, stack.namespace)
-        delete_namespace(cluster, scraper.NAMESPACE)
+    with heavy_stack("the monitored stack"):
+        stack = FaultStack(cluster, restricted_namespace(cluster, "metrics"), {"a": app_image})
+        try:
+            scraper.create_namespace(cluster)
+            configs = scrape.scrape_configs(monitors, stack.namespace)
+            apply(cluster, *scraper.manifests(scraper_image, stack.namespace, configs))
+            stack.deploy(yaml.safe_dump_all(applicable, sort_keys=False))
+            api = scraper.Api(cluster)
+            api.ready()
+            yield Monitored(stack, api)
+        finally:
+            delete_namespace(cluster, stack.namespace)
+            delete_namespace(cluster, scraper.NAMESPACE)
