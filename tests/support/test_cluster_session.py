@@ -39,16 +39,21 @@ def let_go(holder: subprocess.Popen) -> None:
     holder.wait(10)
 
 
-def test_the_teardown_waits_until_the_other_worker_no_longer_uses_the_cluster(files):
-    other = other_process_holds(sessions.IN_USE, fcntl.LOCK_SH)
-    session = ClusterSession()
-    session.hold()  # a shared hold beside the other worker's
+def waits_for(path, other_mode: int, mode: int, what: str) -> None:
+    """While another process holds PATH in OTHER_MODE, taking it in MODE waits, then fails naming WHAT."""
+    other = other_process_holds(path, other_mode)
     try:
-        with pytest.raises(pytest.fail.Exception, match="waited 0s for the other"):
-            session._in_use = sessions._lock(sessions.IN_USE, fcntl.LOCK_EX, "the other", seconds=0.1)
+        with pytest.raises(pytest.fail.Exception, match=f"waited 0s for {what}"):
+            sessions._lock(path, mode, what, seconds=0.1)
     finally:
         let_go(other)
-    session.sole_user()
+
+
+def test_the_teardown_waits_until_the_other_worker_no_longer_uses_the_cluster(files):
+    waits_for(sessions.IN_USE, fcntl.LOCK_SH, fcntl.LOCK_EX, "the other worker")
+    session = ClusterSession()
+    session.hold()
+    session.sole_user()  # its own shared hold made exclusive: no other process holds one now
     blocked = subprocess.run(
         [sys.executable, "-c", f"import fcntl; fcntl.flock(open({str(sessions.IN_USE)!r}, 'a'), 5)"],
         capture_output=True,
@@ -59,22 +64,12 @@ def test_the_teardown_waits_until_the_other_worker_no_longer_uses_the_cluster(fi
 
 
 def test_a_worker_that_uses_the_cluster_waits_while_a_teardown_holds_it(files):
-    teardown = other_process_holds(sessions.IN_USE, fcntl.LOCK_EX)
-    try:
-        with pytest.raises(pytest.fail.Exception, match="a teardown of the test cluster to end"):
-            sessions._lock(sessions.IN_USE, fcntl.LOCK_SH, "a teardown of the test cluster to end", seconds=0.1)
-    finally:
-        let_go(teardown)
+    waits_for(sessions.IN_USE, fcntl.LOCK_EX, fcntl.LOCK_SH, "a teardown")
     ClusterSession().hold()
 
 
 def test_the_heavy_stacks_take_turns(files):
-    other = other_process_holds(sessions.HEAVY_STACK, fcntl.LOCK_EX)
-    try:
-        with pytest.raises(pytest.fail.Exception, match="waited 0s for the"):
-            sessions._lock(sessions.HEAVY_STACK, fcntl.LOCK_EX, "the fault stack", seconds=0.1)
-    finally:
-        let_go(other)
+    waits_for(sessions.HEAVY_STACK, fcntl.LOCK_EX, fcntl.LOCK_EX, "the fault stack")
     with sessions.heavy_stack("the fault stack"):
         pass
 
