@@ -19,6 +19,7 @@ from tasks.cluster.client import Cluster
 from tasks.cluster.layout import NAME, Layout, current
 from tasks.cluster.progress import ClusterError, Log
 from tasks.image.docker_engine import buildkit_client_not_on_path
+from tasks.shared import file_lock
 
 DRIVERS = ("auto", state.BINARIES, state.KIND)
 RUNNING, NONE, STOPPED, BROKEN = "running", "none", "stopped", "broken"
@@ -29,15 +30,8 @@ def locked(layout: Layout, wait: float = 300) -> Iterator[None]:
     """One `up` or `down` at a time on this machine (two test sessions starting at once share one cluster)."""
     layout.cache_dir.mkdir(parents=True, exist_ok=True)
     with open(layout.lock_file, "w") as lock:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise ClusterError(f"another cluster.up or cluster.down holds {layout.lock_file}") from None
-                time.sleep(0.2)
+        if not file_lock.acquire(lock, fcntl.LOCK_EX, wait):
+            raise ClusterError(f"another cluster.up or cluster.down holds {layout.lock_file}")
         yield
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ from tasks.cluster.client import Cluster
 from tasks.cluster.progress import ClusterError
 from tasks.image.debian_base import ensure_base
 from tasks.paths import STATE
+from tasks.shared import file_lock
 from tests.support.cluster_commands import cluster_task
 from tests.support.needs import need
 from tests.testenv import xdist_controller
@@ -48,16 +48,10 @@ def _lock(path: Path, mode: int, what: str, seconds: float = WAIT_SECONDS, held:
     """PATH's flock in MODE (fcntl.LOCK_SH or LOCK_EX), waited for up to SECONDS; the open file holds it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     file = held or open(path, "a")  # noqa: SIM115 - the lock lasts as long as the file stays open
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            fcntl.flock(file, mode | fcntl.LOCK_NB)
-            return file
-        except BlockingIOError:
-            if time.monotonic() > deadline:
-                file.close()
-                pytest.fail(f"waited {seconds:.0f}s for {what} ({path}): is another test run still going?")
-            time.sleep(0.2)
+    if not file_lock.acquire(file, mode, seconds):
+        file.close()
+        pytest.fail(f"waited {seconds:.0f}s for {what} ({path}): is another test run still going?")
+    return file
 
 
 @contextmanager

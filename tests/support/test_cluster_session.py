@@ -54,12 +54,9 @@ def test_the_teardown_waits_until_the_other_worker_no_longer_uses_the_cluster(fi
     session = ClusterSession()
     session.hold()
     session.sole_user()  # its own shared hold made exclusive: no other process holds one now
-    blocked = subprocess.run(
-        [sys.executable, "-c", f"import fcntl; fcntl.flock(open({str(sessions.IN_USE)!r}, 'a'), 5)"],
-        capture_output=True,
-        text=True,
-    )
-    assert "BlockingIOError" in blocked.stderr  # LOCK_SH | LOCK_NB: held exclusively now
+    probe = f"import fcntl; fcntl.flock(open({str(sessions.IN_USE)!r}, 'a'), {fcntl.LOCK_SH | fcntl.LOCK_NB})"
+    blocked = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert "BlockingIOError" in blocked.stderr  # a shared hold, not waited for, is refused: held exclusively now
     session.release()
 
 
