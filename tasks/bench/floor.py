@@ -3,8 +3,8 @@
 No reload can be faster than this, so edit-to-served reads as a multiple of it. The timing runs
 inside the container (a read-only root, uid 10001, the manifest's environment), so `docker run`
 itself is not counted. In dev it also times the same start under debugpy (DEBUGPY=1), and the
-start inside the running dev pod, whose /opt/venv its init container copied: if the copy loses
-the files' mtimes, every .pyc is stale and each start compiles the venv again.
+start inside the running dev pod, whose /app its init container copied: if the copy loses the
+files' mtimes, every .pyc is stale and each start compiles the project again.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def cold_start(image: str, env: dict[str, str], repeats: int) -> dict[str, Any]:
 
 
 def cold_start_in_pod(running: RunningPod, repeats: int) -> dict[str, Any]:
-    """The same, inside a running pod: in dev, with /app and /opt/venv as its init container seeded them."""
+    """The same, inside a running pod: in dev, with /app as its init container seeded it."""
     return _parse(running.exec("python", "-c", PROBE, str(repeats)), running.container_name())
 
 

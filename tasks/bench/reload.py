@@ -174,7 +174,7 @@ def naive_loop(pods: PodSet, web: RunningPod, iterations: int, log: Log) -> tupl
                 built = builds.build("dev", offline=True, context=context, tag=NAIVE_TAG, log=lambda _: None)
                 build_done = time.monotonic()
                 pods.remove(web)  # docker rm -f, as a new pod replaces the old one
-                web = pods.start("web", image=NAIVE_TAG)  # init container seeds /app and /opt/venv again
+                web = pods.start("web", image=NAIVE_TAG)  # init container seeds /app again
                 start_done = time.monotonic()
                 poll("the rebuilt web to serve the edit", lambda t=token: served_edit() == t or None, 120, 0.02)
                 total = time.monotonic() - started

@@ -349,7 +349,7 @@ PHASE_NOTE = (
     "logged the change; setup: until the new web process had Django set up (runserver's \"Watching for file "
     'changes"); connected: until the new worker process reached the broker; ready: until it could serve or '
     'consume ("Starting development server", celery "ready."); served: until the first answer with the new '
-    "code. The naive loop: build the dev image, replace the pod (its init container seeds /app and /opt/venv "
+    "code. The naive loop: build the dev image, replace the pod (its init container seeds /app "
     "again, then web starts), first answer."
 )
 

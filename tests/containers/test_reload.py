@@ -1,7 +1,7 @@
 """The dev loop in real containers: edits synced by tar reach web, worker and beat in place.
 
-The dev image runs as the dev overlay says (read-only root, /app and /opt/venv emptyDirs
-seeded by the init container, uid 10001); edits arrive as skaffold and Tilt send them.
+The dev image runs as the dev overlay says (read-only root, /app an emptyDir seeded by the init
+container, uid 10001); edits arrive as skaffold and Tilt send them.
 """
 
 import time

@@ -20,14 +20,15 @@ def fields(object_key: str, *paths: str) -> set[tuple[str, str]]:
 
 
 def writable_app(name: str) -> set[tuple[str, str]]:
-    """dev's /app and /opt/venv are emptyDirs seeded by an init container, for the dev loop's sync."""
+    """dev's /app is an emptyDir seeded by an init container, for the dev loop's sync; /opt/dev-packages
+    an empty one for what a changed dev lock adds."""
     return fields(
         f"deployment/{name}",
         "spec.template.spec.initContainers",
         "spec.template.spec.volumes[app]",
-        "spec.template.spec.volumes[venv]",
+        "spec.template.spec.volumes[dev-packages]",
         f"{CONTAINERS}[{name}].volumeMounts[app]",
-        f"{CONTAINERS}[{name}].volumeMounts[venv]",
+        f"{CONTAINERS}[{name}].volumeMounts[dev-packages]",
     )
 
 
@@ -53,6 +54,8 @@ DEV_VS_PROD = (
     | fields("configmap/app-config", "data.LOG_FORMAT")
     # The dev server applies migrations that arrive by sync on its next reload (app/devtools/devserver.py).
     | fields("configmap/app-config", "data.DEVSERVER_MIGRATE")
+    # What Tilt installs from a changed dev lock shadows the image's venv (app/devtools/dev_lock.py).
+    | fields("configmap/app-config", "data.PYTHONPATH")
     # dev reaches web through a node port, prod through its Ingress.
     | fields("service/web", "spec.type")
 )

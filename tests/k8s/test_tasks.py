@@ -56,7 +56,7 @@ def test_parity_prints_each_differing_field_with_both_values():
         + '"'
         in lines
     )
-    assert lines[-1].startswith("35 fields differ in 6 objects (4 workloads)")
+    assert lines[-1].startswith("36 fields differ in 6 objects (4 workloads)")
 
 
 @pytest.mark.slow
