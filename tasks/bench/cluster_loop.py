@@ -44,10 +44,8 @@ TOOLS = ("skaffold", "tilt")
 TILT_WEB_PORT = ports.WEB  # the Tiltfile's forward
 SETTLE_SECONDS = 1.5  # between edits: the new web child's file watcher starts a moment after it answers
 POLL_EVERY = 0.01
-# What one developer's stack costs is read under this tool's loop (tasks/bench/footprint.py): after web first
-# answers, long enough that start-up's CPU has left the kubelet's rate (its stats are 10-15 s apart), then at rest.
+# What one developer's stack costs is read under this tool's loop (tasks/bench/footprint.py), as Rest says.
 FOOTPRINT_TOOL = "skaffold"
-FOOTPRINT_SETTLE_SECONDS = 20
 FOOTPRINT_EVERY = 2.0  # seconds between readings at rest: one `kubectl get --raw` per node (about 80 ms of CPU)
 FOOTPRINT_EDITS_EVERY = 5.0  # during the timed edits, less often: the kubelet refreshes a pod's every 10-15 s
 # What each tool prints when it noticed an edit and when the copy into the pod was done; then the web
@@ -293,16 +291,25 @@ def _describe(row: dict[str, float | None]) -> str:
     return ", ".join(f"{k.removeprefix('to_')} {'?' if v is None else f'{v:.2f}'}" for k, v in row.items())
 
 
-def at_rest(loop_: Loop, seconds: float, log: Log) -> dict[str, Any]:
-    """The loop's stack once settled: readings of its namespace for SECONDS (tasks/bench/footprint.py)."""
-    log(f"  footprint: settling {FOOTPRINT_SETTLE_SECONDS}s, then at rest for {seconds:.0f}s")
-    time.sleep(FOOTPRINT_SETTLE_SECONDS)
+@dataclass(frozen=True)
+class Rest:
+    """How the stack is read at rest: SETTLE seconds after web first answers (long enough that start-up's CPU has
+    left the kubelet's rate, its stats 10-15 s apart), then readings for SECONDS."""
+
+    settle: float
+    seconds: float
+
+
+def at_rest(loop_: Loop, rest: Rest, log: Log) -> dict[str, Any]:
+    """The loop's stack once settled: readings of its namespace as REST says (tasks/bench/footprint.py)."""
+    log(f"  footprint: settling {rest.settle:.0f}s, then at rest for {rest.seconds:.0f}s")
+    time.sleep(rest.settle)
     try:
-        rest = footprint.at_rest(loop_.cluster, loop_.namespace, seconds, FOOTPRINT_EVERY)
+        window = footprint.at_rest(loop_.cluster, loop_.namespace, rest.seconds, FOOTPRINT_EVERY)
     except ValueError as error:
         raise BenchError(f"footprint at rest: {error}") from None
-    log(f"  footprint at rest: {_footprint_line(rest)}")
-    return rest
+    log(f"  footprint at rest: {_footprint_line(window)}")
+    return window
 
 
 def _footprint_line(window: dict[str, Any]) -> str:
@@ -316,11 +323,11 @@ def _footprint_line(window: dict[str, Any]) -> str:
 
 
 def edits_measured(
-    loop_: Loop, web_iterations: int, worker_iterations: int, rest_seconds: float | None, log: Log
+    loop_: Loop, web_iterations: int, worker_iterations: int, footprint_rest: Rest | None, log: Log
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """Web then worker edits through the loop: (their timings, and with REST_SECONDS what the stack costs: at rest
-    before them, then during them, its requests and developers per node (tasks/bench/developer_cost.py))."""
-    rest = None if rest_seconds is None else at_rest(loop_, rest_seconds, log)
+    """Web then worker edits through the loop: (their timings, and with FOOTPRINT_REST what the stack costs: at
+    rest before them, then during them, its requests and developers per node (tasks/bench/developer_cost.py))."""
+    rest = None if footprint_rest is None else at_rest(loop_, footprint_rest, log)
     window = footprint.Window(loop_.cluster, loop_.namespace, FOOTPRINT_EDITS_EVERY)
     with window if rest is not None else nullcontext():
         timings = {
@@ -363,19 +370,19 @@ def measure(
     worker_iterations: int,
     naive_iterations: int,
     lock_iterations: int,
-    footprint_seconds: float,
+    footprint_rest: Rest,
     work: Path,
     log: Log,
 ) -> dict:
     """Both tools on the test cluster (started here if none runs, with the dev overlay's datastores); under the
-    first, what one developer's stack costs (`footprint`), at rest for FOOTPRINT_SECONDS and during the edits."""
+    first, what one developer's stack costs (`footprint`), at rest as FOOTPRINT_REST says and during the edits."""
     out: dict[str, Any] = {}
     with test_cluster(log) as cluster:
         for tool in TOOLS:
             with started(tool, cluster, work, log) as (loop_, ready):
                 log(f"  {tool}: every workload Ready {ready:.1f}s after the command")
-                rest_seconds = footprint_seconds if tool == FOOTPRINT_TOOL else None
-                timings, cost = edits_measured(loop_, web_iterations, worker_iterations, rest_seconds, log)
+                rest = footprint_rest if tool == FOOTPRINT_TOOL else None
+                timings, cost = edits_measured(loop_, web_iterations, worker_iterations, rest, log)
                 out[tool] = {"to_all_ready": round(ready, 2), **timings}
                 if cost is not None:
                     out["footprint"] = cost
@@ -385,10 +392,10 @@ def measure(
     return out
 
 
-def footprint_only(edits: int, footprint_seconds: float, work: Path, log: Log) -> dict:
+def footprint_only(edits: int, footprint_rest: Rest, work: Path, log: Log) -> dict:
     """What one developer's stack costs, alone: FOOTPRINT_TOOL's loop at rest, then during EDITS web and worker
     edits (`invoke bench --footprint`)."""
     with test_cluster(log) as cluster, started(FOOTPRINT_TOOL, cluster, work, log) as (loop_, ready):
         log(f"  {FOOTPRINT_TOOL}: every workload Ready {ready:.1f}s after the command")
-        timings, cost = edits_measured(loop_, edits, edits, footprint_seconds, log)
+        timings, cost = edits_measured(loop_, edits, edits, footprint_rest, log)
     return {FOOTPRINT_TOOL: {"to_all_ready": round(ready, 2), **timings}, "footprint": cost}
