@@ -84,13 +84,13 @@ def stop_engine(log: Log) -> bool:
 
 
 @contextmanager
-def cold_machine(log: Log, base: bool = True) -> Iterator[None]:
-    """The test cluster down, the engine stopped, and (with BASE) no image under the base tag; afterwards the
-    base image that was there is under its tag again. The cluster ./bin/up started stays up."""
+def cold_machine(log: Log) -> Iterator[None]:
+    """The test cluster down, the engine stopped, and no image under the base tag; afterwards the base image
+    that was there is under its tag again. The cluster ./bin/up started stays up."""
     if client.running() is not None:
         lifecycle.down(log=log)
     spare = f"{debian_base.BASE_TAG}-before-first-run"
-    kept = base and image_exists(debian_base.BASE_TAG)
+    kept = image_exists(debian_base.BASE_TAG)
     if kept:
         docker("tag", debian_base.BASE_TAG, spare)
         docker("rmi", debian_base.BASE_TAG)  # the image stays, under the spare tag

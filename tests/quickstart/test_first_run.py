@@ -1,9 +1,10 @@
 """The README's quick start exactly as written: `./bin/up` (and `./bin/up --tilt`) from a fresh clone, alone.
 
-Each starts from what a newcomer has: the test cluster down, the Docker engine stopped and, for the
-skaffold run, no image under the base tag, so ./bin/up starts the engine, builds the base, starts the
-cluster, pushes the datastores' images, builds the app and serves it. Then one edit is served, Ctrl+C
-ends the loop and `invoke down` removes what it deployed. Tilt's run then starts again warm, as a
+The skaffold run starts from what a newcomer has: the test cluster down, the Docker engine stopped and no
+image under the base tag, so ./bin/up starts the engine, builds the base, starts the cluster, pushes the
+datastores' images, builds the app and serves it. Then one edit is served, Ctrl+C ends the loop and
+`invoke down` removes what it deployed. Tilt's run starts on the machine that leaves (engine and cluster up,
+nothing deployed: the phases before the tool are the same code, walked cold once), then again warm, as a
 second `./bin/up` on the same machine does. Times are the bench's (`invoke bench`), not asserted here.
 """
 
@@ -105,14 +106,13 @@ def test_bin_up_alone_serves_a_fresh_clone_on_a_cold_machine(clone):
     nothing_left()
 
 
-def test_bin_up_tilt_serves_from_a_stopped_cluster_and_again_warm(clone):
-    with first_run.cold_machine(say, base=False):
-        run, served = run_until_served(clone, tilt=True, log_name="up-tilt.log")
-        try:
-            assert "starting the project's test cluster" in run.output()
-            an_edit_is_served(clone, run, served.url)
-        finally:
-            code = first_run.interrupt(run)
+def test_bin_up_tilt_serves_and_again_warm(clone):
+    run, served = run_until_served(clone, tilt=True, log_name="up-tilt.log")
+    try:
+        assert served.phases["build"] is not None and served.phases["deploy"] is not None, served.phases
+        an_edit_is_served(clone, run, served.url)
+    finally:
+        code = first_run.interrupt(run)
     assert code == 0, run.output()[-3000:]
     # A second ./bin/up --tilt on the same machine: everything is there, Tilt's pods still run.
     run, warm = run_until_served(clone, tilt=True, log_name="up-tilt-warm.log")
