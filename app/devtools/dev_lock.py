@@ -28,16 +28,17 @@ def pip(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(argv, capture_output=True, text=True)
 
 
-def failed(what: str, result: subprocess.CompletedProcess) -> SystemExit:
-    lines = (result.stderr or result.stdout).strip().splitlines() or ["no output"]
-    return SystemExit(f"dev lock: pip could not {what}: {lines[-1]}")
+class PipFailed(Exception):
+    def __init__(self, what: str, result: subprocess.CompletedProcess):
+        lines = (result.stderr or result.stdout).strip().splitlines() or ["no output"]
+        super().__init__(f"dev lock: pip could not {what}: {lines[-1]}")
 
 
 def unmet(lock: str) -> list[str]:
     """name==version for each pin of LOCK that nothing on sys.path satisfies."""
     result = pip("install", "--dry-run", "--no-deps", "--quiet", "--report", "-", "-r", lock)
     if result.returncode:
-        raise failed(f"read {lock}", result)
+        raise PipFailed(f"read {lock}", result)
     return [f"{i['metadata']['name']}=={i['metadata']['version']}" for i in json.loads(result.stdout)["install"]]
 
 
@@ -80,7 +81,8 @@ def main(argv: list[str]) -> int:
         return 2
     if DEV_PACKAGES not in sys.path:
         print(
-            f"dev lock: {DEV_PACKAGES} is not on PYTHONPATH, so what it installs would not be imported", file=sys.stderr
+            f"dev lock: {DEV_PACKAGES} is not on PYTHONPATH; run it in a dev pod (k8s/overlays/dev sets it)",
+            file=sys.stderr,
         )
         return 2
     try:
@@ -89,9 +91,9 @@ def main(argv: list[str]) -> int:
             # The lock's own options (an index, --find-links) still apply: pass it as a constraint.
             result = pip("install", "--no-deps", "--quiet", "--upgrade", "--target", DEV_PACKAGES, "-c", lock, *pins)
             if result.returncode:
-                raise failed(f"install {' '.join(pins)}", result)
+                raise PipFailed(f"install {' '.join(pins)}", result)
             drop_replaced(pins)
-    except SystemExit as error:
+    except PipFailed as error:
         print(error, file=sys.stderr)
         return 1
     print(f"dev lock: installed {' '.join(pins)} into {DEV_PACKAGES}" if pins else "dev lock: every pin is installed")
