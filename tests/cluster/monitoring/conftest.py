@@ -21,6 +21,9 @@ from tests.cluster.monitoring import image, scrape, scraper
 from tests.support.cluster_session import heavy_stack
 
 OVERLAY = Path(__file__).parent / "overlay"
+# The PodMonitors say 30 s, prod's interval. What these tests check (discovery, relabelling, the metrics port's
+# NetworkPolicy, the series) holds at any interval; at 30 s each check waited up to 30 s for its scrape.
+SCRAPE_INTERVAL = "5s"
 
 
 @dataclass
@@ -42,6 +45,8 @@ def monitored(cluster_session, tmp_path_factory) -> Monitored:
         try:
             scraper.create_namespace(cluster)
             configs = scrape.scrape_configs(monitors, stack.namespace)
+            for job in configs:
+                job["scrape_interval"] = SCRAPE_INTERVAL
             apply(cluster, *scraper.manifests(scraper_image, stack.namespace, configs))
             stack.deploy(yaml.safe_dump_all(applicable, sort_keys=False))
             api = scraper.Api(cluster)
