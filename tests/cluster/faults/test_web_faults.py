@@ -23,7 +23,7 @@ def counts(result: dict) -> dict[str, int]:
 def test_a_web_pod_deleted_under_load_fails_no_request(faults: FaultStack, record):
     assert len(faults.pods("web")) == 2
     faults.serving()
-    load = faults.load(300, 30)
+    load = faults.load(300, 20)
     load.wait_started()
     time.sleep(3)
     victim = faults.pods("web")[0]["metadata"]["name"]
@@ -33,7 +33,7 @@ def test_a_web_pod_deleted_under_load_fails_no_request(faults: FaultStack, recor
     assert result["sent"] == 300 and result["failed"] == 0, why(result)
     assert victim not in {p["metadata"]["name"] for p in faults.pods("web")}
     record(
-        "a web pod deleted under load (2 replicas, 10 requests/s through the Service)",
+        "a web pod deleted under load (2 replicas, 15 requests/s through the Service)",
         "zero failed requests; the Deployment replaced the pod",
         **counts(result),
     )
@@ -41,7 +41,7 @@ def test_a_web_pod_deleted_under_load_fails_no_request(faults: FaultStack, recor
 
 def test_a_rolling_update_fails_no_request_and_undo_serves_the_previous_code(faults: FaultStack, record):
     def roll(*command: str) -> tuple[dict, float]:
-        load = faults.load(450, 45, "--marker", MARKER)
+        load = faults.load(450, 30, "--marker", MARKER)
         load.wait_started()
         started = time.monotonic()
         faults.kubectl(*command)
@@ -78,7 +78,7 @@ def test_web_scaled_from_1_to_3_every_replica_serves(faults: FaultStack, record)
     faults.kubectl("scale", "deployment/web", "--replicas=1")
     faults.rolled_out("deployment/web")
     token = uuid.uuid4().hex[:8]
-    load = faults.load(300, 30, "--path", f"/?scale={token}")
+    load = faults.load(300, 20, "--path", f"/?scale={token}")
     load.wait_started()
     faults.kubectl("scale", "deployment/web", "--replicas=3")
     faults.rolled_out("deployment/web")
