@@ -21,7 +21,6 @@ from tasks import ports
 from tasks.bench.reload import view_edit
 from tasks.cluster.client import Cluster, env, kubectl
 from tasks.devloop.scratch import scratch_copy
-from tasks.services.reach import port_open
 from tests.cluster import canary, day
 from tests.cluster.canary import with_canary
 from tests.cluster.commands import delete_namespace, restricted_namespace
@@ -29,7 +28,6 @@ from tests.cluster.loop import background, free_port, get_json, pods, web_pod
 from tests.support.processes import saved_until, wait_until
 
 pytestmark = [pytest.mark.cluster, pytest.mark.docker, pytest.mark.slow]
-WEB_PORT = ports.WEB  # the Tiltfile's forward, as a developer uses it (Tilt reconnects it across reloads)
 
 
 class Tilt:
@@ -42,9 +40,16 @@ class Tilt:
             "TILT_DISABLE_ANALYTICS": "1",
         }
         self.port = free_port()  # Tilt's API server and web UI: never the default 10350 a developer uses
+        # web's forward, through the Tiltfile's web-port option (as `invoke up --tilt --namespace` passes it):
+        # never 8000, where a developer's own loop or another test's may be. The quick start's Tilt run serves
+        # on the default.
+        self.web_port = free_port()
 
     def flags(self) -> list[str]:
         return ["--context", self.cluster.context, "--namespace", self.namespace, "--port", str(self.port)]
+
+    def tiltfile_args(self) -> list[str]:
+        return ["--", "--offline", "--web-port", str(self.web_port)]
 
     def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -69,7 +74,7 @@ def tilt(cluster_session, tmp_path_factory):
 
 def test_tilt_ci_with_the_projects_tiltfile_succeeds(tilt):
     started = time.monotonic()
-    result = tilt.run("ci", *tilt.flags(), "--timeout", "15m", "--", "--offline", timeout=1000)
+    result = tilt.run("ci", *tilt.flags(), "--timeout", "15m", *tilt.tiltfile_args(), timeout=1000)
     print(f"tilt ci: exit {result.returncode} after {time.monotonic() - started:.1f}s")
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     job = json.loads(tilt.kubectl("get", "job", "migrate", "-o", "json").stdout)
@@ -101,8 +106,7 @@ def test_the_real_tilt_reads_the_debug_flag(tilt):
 @pytest.fixture(scope="module")
 def tilt_up(tilt):
     """`tilt up` (headless, streaming its log) over what `tilt ci` deployed; web through Tilt's own forward."""
-    assert not port_open("127.0.0.1", WEB_PORT), f"127.0.0.1:{WEB_PORT} is taken: the Tiltfile forwards web there"
-    argv = ["tilt", "up", *tilt.flags(), "--stream", "--", "--offline"]
+    argv = ["tilt", "up", *tilt.flags(), "--stream", *tilt.tiltfile_args()]
     up = background(argv, tilt.copy, tilt.cluster, tilt.copy.parent / "tilt-up.log", tilt.env)
     port = ["--port", str(tilt.port)]
 
@@ -115,7 +119,7 @@ def tilt_up(tilt):
         "wait", *port, "--for=condition=Ready", "--timeout=600s", "uiresource/web", "uiresource/worker", timeout=660
     )
     assert waited.returncode == 0, waited.stderr + up.output()[-4000:]
-    base = f"http://127.0.0.1:{WEB_PORT}"
+    base = f"http://127.0.0.1:{tilt.web_port}"
     try:
         wait_until("web through Tilt's forward", lambda: get_json(f"{base}/api/jobs"), 120, 0.5)
         yield up, base
