@@ -53,7 +53,8 @@ def fast_walls(runs: int = FAST_RUNS) -> tuple[int, list[float]]:
 
 
 def table(data: dict[str, Any], commit: str, command: str = COMMAND, when: str = "") -> str:
-    """The timings as Markdown: the fast tests' runs, then the whole suite by part, wide fixture and slowest file."""
+    """The timings as Markdown: the fast tests' runs, then the whole suite by part, wide fixture, lane, worker and
+    slowest file."""
     parts, files, fixtures = data["parts"], data["files"], data["fixtures"]
     tests = sum(part["tests"] for part in parts.values())
     fast = data.get("fast_walls")
@@ -80,6 +81,7 @@ def table(data: dict[str, Any], commit: str, command: str = COMMAND, when: str =
     for name, fixture in wide:
         first = fixture["first_needed_by"].split("::", 1)[0]
         lines.append(_row(f"`{name}`", f"{fixture['seconds']:.0f}", f"{fixture['slept']:.0f}", f"`{first}`"))
+    lines += _lanes_and_workers(data.get("lanes", {}), data.get("workers", {}))
     lines += [
         "",
         _row("file (slowest first)", "part", "tests", "seconds", "of which in time.sleep"),
@@ -90,6 +92,21 @@ def table(data: dict[str, Any], commit: str, command: str = COMMAND, when: str =
             _row(f"`{name}`", entry["part"], entry["tests"], f"{entry['seconds']:.0f}", f"{entry['slept']:.0f}")
         )
     return "\n".join(lines) + "\n"
+
+
+def _lanes_and_workers(lanes: dict[str, Any], workers: dict[str, Any]) -> list[str]:
+    """Per lane and per worker: their tests' seconds, fixtures included; when each worker's last test ended."""
+    lines = [
+        "",
+        _row("lane (tests/support/lanes.py)", "tests", "seconds, fixtures included"),
+        _row("---", "---", "---"),
+    ]
+    for name, lane in sorted(lanes.items(), key=lambda item: -item[1]["seconds"]):
+        lines.append(_row(name, lane["tests"], f"{lane['seconds']:.0f}"))
+    lines += ["", _row("worker", "tests", "seconds busy", "its last test ended (s)"), _row("---", "---", "---", "---")]
+    for name, worker in sorted(workers.items()):
+        lines.append(_row(name, worker["tests"], f"{worker['seconds']:.0f}", f"{worker['last_ended']:.0f}"))
+    return lines if lanes else []
 
 
 def run(out: Path) -> tuple[int, Path]:

@@ -60,6 +60,11 @@ def test_the_plugin_counts_seconds_and_sleep_per_part_file_and_wide_fixture(tmp_
     fixture = data["fixtures"]["expensive"]
     assert fixture["slept"] >= 1.0 and fixture["seconds"] >= fixture["slept"]
     assert fixture["first_needed_by"].startswith("test_sample.py::")
+    assert data["lanes"].keys() == {"no lane"} and data["lanes"]["no lane"]["tests"] == 2
+    assert data["lanes"]["no lane"]["seconds"] >= 1.2  # the tests and, this time, the fixture too
+    assert data["workers"] and set(data["workers"]) <= ({"gw0", "gw1"} if workers else {"main"})
+    assert sum(w["tests"] for w in data["workers"].values()) == 2
+    assert all(0 < w["last_ended"] <= data["wall_seconds"] for w in data["workers"].values())
     # Once per process that needs it: once serially, once or twice with two workers.
     assert fixture["slept"] < (2.5 if workers else 1.5)
 
@@ -67,6 +72,9 @@ def test_the_plugin_counts_seconds_and_sleep_per_part_file_and_wide_fixture(tmp_
     assert shown.startswith("2026-12-06, commit abc1234, `invoke bench --suite`: 2 tests, ")
     assert f"| `expensive` | {fixture['seconds']:.0f} | {fixture['slept']:.0f} | `test_sample.py` |" in shown
     assert "| `test_sample.py` | slow | 2 |" in shown
+    assert f"| no lane | 2 | {data['lanes']['no lane']['seconds']:.0f} |" in shown
+    for name, worker in data["workers"].items():
+        assert f"| {name} | {worker['tests']} | {worker['seconds']:.0f} | {worker['last_ended']:.0f} |" in shown
 
 
 def test_the_table_gives_the_fast_runs_first_when_they_were_timed():

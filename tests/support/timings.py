@@ -3,7 +3,9 @@
 Per test file: its tests' setup, call and teardown seconds, and how much of that was spent in
 `time.sleep` (every poll in this suite sleeps between tries, so that is the sleeping and polling).
 Per fixture wider than one test (the cluster, the image builds, the services): its setup seconds,
-charged to the test that first needed it and kept apart from that test's own time. With pytest-xdist the
+charged to the test that first needed it and kept apart from that test's own time. Per lane
+(tests/support/lanes.py) and per pytest-xdist worker: the seconds of their tests, fixtures included, and when
+each worker's last test ended, which shows how evenly the workers shared the run. With pytest-xdist the
 workers' figures ride on each report's user_properties, so the controller writes one file.
 """
 
@@ -15,6 +17,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+
+from tests.support.lanes import lane_of
 
 _real_sleep = time.sleep
 _slept = [0.0]  # seconds in time.sleep since the current test phase began
@@ -94,6 +98,8 @@ class _Writer:
         self.files: dict[str, dict] = defaultdict(lambda: {"tests": 0, "seconds": 0.0, "slept": 0.0, "part": ""})
         self.by_part: dict[str, dict] = defaultdict(lambda: {"tests": 0, "seconds": 0.0, "slept": 0.0})
         self.fixtures: dict[str, dict] = defaultdict(lambda: {"seconds": 0.0, "slept": 0.0, "first_needed_by": ""})
+        self.lanes: dict[str, dict] = defaultdict(lambda: {"tests": 0, "seconds": 0.0})
+        self.workers: dict[str, dict] = defaultdict(lambda: {"tests": 0, "seconds": 0.0, "last_ended": 0.0})
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         figures = dict(report.user_properties).get("timings", {"slept": 0.0, "fixtures": {}, "part": "fast"})
@@ -106,6 +112,13 @@ class _Writer:
             entry["seconds"] += max(report.duration - in_fixtures, 0.0)
             entry["slept"] += figures["slept"]
             entry["tests"] += counted
+        gateway = getattr(getattr(report, "node", None), "gateway", None)  # pytest-xdist's worker, in its controller
+        lane = self.lanes[lane_of(report.nodeid) or "no lane"]
+        worker = self.workers[gateway.id if gateway else "main"]
+        for entry in (lane, worker):
+            entry["seconds"] += report.duration  # fixtures included: the time the lane or worker spent
+            entry["tests"] += counted
+        worker["last_ended"] = time.monotonic() - self.started
         for name, (seconds, slept) in figures["fixtures"].items():
             self.fixtures[name]["seconds"] += seconds
             self.fixtures[name]["slept"] += slept
@@ -117,6 +130,8 @@ class _Writer:
             "parts": self.by_part,
             "files": self.files,
             "fixtures": self.fixtures,
+            "lanes": self.lanes,
+            "workers": self.workers,
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
