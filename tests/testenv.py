@@ -3,7 +3,7 @@
 Tests run with production settings (DEBUG off), pointed at the local services. A variable
 already set in the environment wins, so CI or a developer can point elsewhere.
 
-pytest-xdist runs tests side by side in workers (gw0, gw1): each gets Redis databases of its own
+pytest-xdist runs tests side by side in workers (gw0, gw1, gw2): each gets Redis databases of its own
 (redis_url), and pytest-django gives each its own test database (test_shipyard_gw0, ...).
 """
 
@@ -15,13 +15,19 @@ import pytest
 # What each Redis database of a test process is for; a worker's block of them follows the one before.
 REDIS_USES = ("settings", "stack", "reliability", "containers", "faults", "own")
 WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_DATABASES = 32  # as `invoke services.start` starts Redis (tasks/services/daemons.py); Redis's default is 16
+
+
+def redis_number(use: str, worker: int = WORKER) -> int:
+    """This test process's own Redis database for USE (0 is left alone)."""
+    return 1 + worker * len(REDIS_USES) + REDIS_USES.index(use)
 
 
 def redis_url(use: str, worker: int = WORKER) -> str:
-    """redis://127.0.0.1:6379/N, N this test process's own database for USE (Redis has 0-15; 0 is left alone)."""
-    number = 1 + worker * len(REDIS_USES) + REDIS_USES.index(use)
-    if number > 15:
-        raise RuntimeError(f"pytest-xdist worker gw{worker} has no Redis databases left: run at most 2 workers (-n 2)")
+    """redis://127.0.0.1:6379/N, N = redis_number(USE)."""
+    number = redis_number(use, worker)
+    if number >= REDIS_DATABASES:
+        raise RuntimeError(f"pytest-xdist worker gw{worker} has no Redis databases left: run at most 5 workers (-n 5)")
     return f"redis://127.0.0.1:6379/{number}"
 
 
@@ -45,6 +51,32 @@ def databases_of_their_own(name: str) -> dict[str, str]:
     name, so its test database (test_NAME) never meets this run's, which lives until this run ends."""
     url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
     return {"DATABASE_URL": url._replace(path=f"/{name}").geturl(), "REDIS_URL": redis_url("own")}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before pytest-xdist starts its workers: if the last one's Redis databases lie past Redis's default 16, ask
+    Redis whether it has them. Else each test there would fail on `SELECT` ("DB index is out of range"), and
+    each worker that fails to start would be replaced by another, instead of this one line."""
+    if not xdist_controller(config.option):
+        return
+    last = redis_number(REDIS_USES[-1], worker=config.option.numprocesses - 1)
+    have = REDIS_DATABASES if last < 16 else redis_databases()
+    if have is not None and last >= have:
+        raise pytest.UsageError(
+            f"Redis on 127.0.0.1:6379 has {have} databases and {config.option.numprocesses} pytest-xdist workers "
+            f"need {last + 1}: run fewer (-n 2 needs 13), or give Redis {REDIS_DATABASES} "
+            "(`redis-cli shutdown`, then `invoke services.start`)"
+        )
+
+
+def redis_databases() -> int | None:
+    """How many databases the Redis on 127.0.0.1:6379 has; None if none answers (the tests that need it say so)."""
+    import redis  # only here: most runs never ask
+
+    try:
+        return int(redis.Redis(port=6379, socket_timeout=2).config_get("databases")["databases"])
+    except (redis.RedisError, OSError):
+        return None
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -28,7 +28,7 @@ def pytest_argv(args: str, unit: bool) -> list[str]:
     # Side by side only for all the tests asked for (the whole suite, or all the fast ones): a chosen few
     # (--args, --changed) start sooner in one process.
     mode = ["-q", "-m", UNIT_MARKERS, *skip_known(extra)] if unit else []
-    return [sys.executable, "-m", "pytest", *mode, *([] if extra else side_by_side()), *extra]
+    return [sys.executable, "-m", "pytest", *mode, *([] if extra else side_by_side(unit)), *extra]
 
 
 def skip_known(extra: list[str]) -> list[str]:
@@ -37,11 +37,13 @@ def skip_known(extra: list[str]) -> list[str]:
     return [] if any(word.startswith("-") for word in extra) else ["--fast-files", str(FAST_FILES)]
 
 
-def side_by_side() -> list[str]:
-    """pytest-xdist on up to two cores (tests/testenv.py has Redis databases for two workers): what can share the
-    machine runs beside the rest; what cannot runs in a lane, one worker's, in order (tests/support/lanes.py). All
-    the fast tests too: pytest took 11.7 s for them in two workers, 13.3 s in one process."""
-    workers = min(os.cpu_count() or 1, 2)
+def side_by_side(unit: bool) -> list[str]:
+    """pytest-xdist on up to two cores: what can share the machine runs beside the rest; what cannot runs in a
+    lane, one worker's, in order (tests/support/lanes.py). All the fast tests in a worker per core: pytest took
+    11.7 s for them in two workers, 13.3 s in one process. The whole suite in one worker more than cores: a third
+    of its time is spent waiting on processes and the cluster, and a worker that waits holds no core."""
+    cores = min(os.cpu_count() or 1, 2)
+    workers = cores if unit or cores == 1 else cores + 1
     return ["-n", str(workers)] if workers > 1 else []
 
 

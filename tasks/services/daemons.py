@@ -20,6 +20,7 @@ from tasks.services.reach import port_open
 PG_USER = PG_PASSWORD = PG_DB = "shipyard"
 PG_PORT = 5432
 REDIS_PORT = 6379
+REDIS_DATABASES = 32  # each pytest-xdist worker uses a block of its own (tests/testenv.py); 16 held two blocks
 
 
 def _as_postgres(*argv: str) -> subprocess.CompletedProcess:
@@ -70,6 +71,8 @@ def start_redis() -> str:
                 "",
                 "--appendonly",
                 "no",
+                "--databases",
+                str(REDIS_DATABASES),
                 "--logfile",
                 str(STATE / "redis.log"),
             ],
