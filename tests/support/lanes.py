@@ -8,13 +8,14 @@ their kind form a lane: one scope, so one worker runs the lane's tests one at a 
   5678) that they forward and web's container tests publish, the bench's runs of both, the team registry
   (one port), and last the teardown that takes the cluster down.
 - The cluster lane: the tests that deploy into namespaces of their own on the same cluster and forward no
-  port (the fault scenarios, monitoring, `skaffold run`, the cluster's add-ons and policies). It runs beside
-  the machine lane once the quick start is over, which leaves the cluster running. The teardown waits for
-  it (tests/support/cluster_session.py: each worker holds the cluster in use while its tests need it), and
-  the two stacks that would not fit the node's CPU together take turns (HEAVY_STACK there).
+  fixed port (the fault scenarios, monitoring, `skaffold run`, `tilt up` with web on a free port, the
+  cluster's add-ons and policies). It runs beside the machine lane once the quick start is over, which leaves
+  the cluster running. The teardown waits for it (tests/support/cluster_session.py: each worker holds the
+  cluster in use while its tests need it), and the two stacks that would not fit the node's CPU together
+  take turns (HEAVY_STACK there).
 - The engine lane: what needs the Docker engine and the services but no cluster and no fixed port (the
   image builds and their checks, the workloads that serve no port, bin/setup --services). It runs beside the
-  machine lane, in the other worker, but only once the quick start is over: until then the engine is the
+  machine lane, in another worker, but only once the quick start is over: until then the engine is the
   quick start's to stop.
 """
 
@@ -43,6 +44,7 @@ LANES = {
         "tests/cluster/test_policies.py",
         "tests/cluster/test_skaffold_run.py",
         "tests/cluster/test_storage.py",
+        "tests/cluster/test_tilt.py",  # web on a free port (the Tiltfile's web-port), Tilt's own on another
     ),
     "engine lane": (
         "tests/containers/test_background_workloads.py",
