@@ -4,7 +4,7 @@ A cluster this run started is taken down at its end (by tests/cluster/test_teard
 proves `down` leaves nothing behind, or else when the run ends); one that was running before the run is left
 as it was. Without root and the kube kit (or kind), the tests skip, or fail in CI.
 
-pytest-xdist's two workers share the cluster (tests/support/lanes.py), so what one must know of the other is
+pytest-xdist's workers share the cluster (tests/support/lanes.py), so what one must know of the others is
 kept in files under .state, not in the process:
 - which run started the cluster (OWNER holds the run's id, which the workers inherit from the controller);
 - who uses it: each worker holds IN_USE shared while its tests need the cluster, and the teardown takes it
@@ -41,7 +41,7 @@ os.environ.setdefault(RUN, uuid.uuid4().hex)  # before pytest-xdist starts its w
 OWNER = STATE / "test-cluster-owner"
 IN_USE = STATE / "test-cluster-in-use.lock"
 HEAVY_STACK = STATE / "test-cluster-heavy-stack.lock"
-WAIT_SECONDS = 1500  # the longest the other worker's cluster tests could still run
+WAIT_SECONDS = 1500  # the longest the other workers' cluster tests could still run
 
 
 def _lock(path: Path, mode: int, what: str, seconds: float = WAIT_SECONDS, held: IO | None = None) -> IO:
@@ -168,7 +168,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """pytest-xdist's controller, after both workers ended: the cluster this run started, if still up, goes down."""
+    """pytest-xdist's controller, after every worker ended: the cluster this run started, if still up, goes down."""
     if xdist_controller(session.config.option):
         ClusterSession().finish()
 

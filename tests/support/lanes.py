@@ -7,12 +7,15 @@ their kind form a lane: one scope, so one worker runs the lane's tests one at a 
   has them), the dev loops on the test cluster and the dev overlay's fixed host ports (web 8000, debugpy
   5678) that they forward and web's container tests publish, the bench's runs of both, the team registry
   (one port), and last the teardown that takes the cluster down.
-- The cluster lane: the tests that deploy into namespaces of their own on the same cluster and forward no
-  fixed port (the fault scenarios, monitoring, `skaffold run`, `tilt up` with web on a free port, the
-  cluster's add-ons and policies). It runs beside the machine lane once the quick start is over, which leaves
-  the cluster running. The teardown waits for it (tests/support/cluster_session.py: each worker holds the
-  cluster in use while its tests need it), and the two stacks that would not fit the node's CPU together
-  take turns (HEAVY_STACK there).
+- The cluster lane: the fault and monitoring stacks, on the same cluster in namespaces of their own. They
+  run beside the machine lane once the quick start is over, which leaves the cluster running. The teardown
+  waits for them (tests/support/cluster_session.py: each worker holds the cluster in use while its tests
+  need it), and they and the team's two loops take turns, since any two would not fit the node's CPU
+  (HEAVY_STACK there).
+- The cluster files: the other tests that deploy into namespaces of their own and forward no fixed port
+  (`skaffold run`, `tilt up` with web on a free port, the cluster's add-ons and policies). Like the cluster
+  lane they wait for the quick start, but each file is a scope of its own (SPREAD): they fit on the node
+  beside each other, so any free worker runs them.
 - The engine lane: what needs the Docker engine and the services but no cluster and no fixed port (the
   image builds and their checks, the workloads that serve no port, bin/setup --services). It runs beside the
   machine lane, in another worker, but only once the quick start is over: until then the engine is the
@@ -37,6 +40,8 @@ LANES = {
     "cluster lane": (
         "tests/cluster/faults/",
         "tests/cluster/monitoring/",
+    ),
+    "cluster files": (
         "tests/cluster/test_addons.py",
         "tests/cluster/test_datastores.py",
         "tests/cluster/test_dev_namespace_rbac.py",
@@ -53,13 +58,15 @@ LANES = {
         "tests/checks/test_args.py",
     ),
 }
-AFTER_FIRST = {"cluster lane", "engine lane"}
+AFTER_FIRST = {"cluster lane", "cluster files", "engine lane"}
+SPREAD = {"cluster files"}  # a scope per file, not one for the lane
 # The lanes a test with one of these markers may be in: the fixed ports are the machine lane's.
-MARKER_LANES = {"cluster": {"machine lane", "cluster lane"}, "host_ports": {"machine lane"}, "docker": set(LANES)}
-# Within the run's order (tests/conftest.py): the machine lane's heavy stack early, the cluster lane's late, so
-# that they seldom wait for each other; the teardown last of all.
+CLUSTER_LANES = {"machine lane", "cluster lane", "cluster files"}
+MARKER_LANES = {"cluster": CLUSTER_LANES, "host_ports": {"machine lane"}, "docker": set(LANES)}
+# Within the run's order (tests/conftest.py): the team's loops first in the machine lane, so the cluster lane's
+# stacks, which pytest-xdist hands out soon after the gate opens (the larger scopes first), wait for them in a
+# worker that has time to spare, not the machine lane for theirs; the teardown last of all.
 EARLY_PATHS = ("tests/cluster/test_shared_cluster.py",)
-LATE_PATHS = ("tests/cluster/faults/", "tests/cluster/monitoring/")
 LAST_PATHS = ("tests/cluster/test_teardown.py",)
 
 
@@ -69,9 +76,21 @@ def lane_of(nodeid: str) -> str | None:
     return max(matches)[1] if matches else None
 
 
+def scope_of(nodeid: str) -> str:
+    """pytest-xdist's scope of NODEID: its lane's (its file's, in a SPREAD lane), else its own."""
+    lane = lane_of(nodeid)
+    if lane in SPREAD:
+        return f"{lane}: {nodeid.split('::', 1)[0]}"
+    return lane or nodeid
+
+
+def lane_of_scope(scope: str) -> str | None:
+    return next((lane for lane in LANES if scope == lane or scope.startswith(f"{lane}: ")), None)
+
+
 def run_order(nodeid: str) -> int:
     """Where NODEID goes in the run: the quick start first, the teardown last, else as collected (a stable sort)."""
-    ranks = {FIRST_PATHS: 0, EARLY_PATHS: 1, LATE_PATHS: 3, LAST_PATHS: 4}
+    ranks = {FIRST_PATHS: 0, EARLY_PATHS: 1, LAST_PATHS: 4}
     return next((rank for paths, rank in ranks.items() if nodeid.startswith(paths)), 2)
 
 
