@@ -9,7 +9,7 @@ from functools import cached_property
 
 from xdist.scheduler import LoadScopeScheduling
 
-from tests.support.lanes import AFTER_FIRST, FIRST_PATHS, lane_of_scope, scope_of
+from tests.support.lanes import AFTER_FIRST, FIRST_PATHS, lane_of, scope_of
 
 
 class LaneScheduling(LoadScopeScheduling):
@@ -29,12 +29,16 @@ class LaneScheduling(LoadScopeScheduling):
     def _split_scope(self, nodeid: str) -> str:
         return scope_of(nodeid)
 
+    def gated(self, scope: str) -> bool:
+        """Whether SCOPE's tests wait for the gate: their lane (every test of a scope has the same) says."""
+        return lane_of(next(iter(self.workqueue[scope]))) in AFTER_FIRST
+
     def gate_open(self) -> bool:
         return self.first <= self.first_done
 
     def _assign_work_unit(self, node) -> None:
         open_now = self.gate_open()
-        ready = next((scope for scope in self.workqueue if open_now or lane_of_scope(scope) not in AFTER_FIRST), None)
+        ready = next((scope for scope in self.workqueue if open_now or not self.gated(scope)), None)
         if ready is None:
             return  # only gated lanes are left: mark_test_complete hands them out when the gate opens
         self.workqueue.move_to_end(ready, last=False)  # the base class takes the first unit of work

@@ -84,10 +84,6 @@ def scope_of(nodeid: str) -> str:
     return lane or nodeid
 
 
-def lane_of_scope(scope: str) -> str | None:
-    return next((lane for lane in LANES if scope == lane or scope.startswith(f"{lane}: ")), None)
-
-
 def run_order(nodeid: str) -> int:
     """Where NODEID goes in the run: the quick start first, the teardown last, else as collected (a stable sort)."""
     ranks = {FIRST_PATHS: 0, EARLY_PATHS: 1, LAST_PATHS: 4}

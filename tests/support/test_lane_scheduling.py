@@ -9,7 +9,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from tests.support.lane_scheduling import LaneScheduling
-from tests.support.lanes import AFTER_FIRST, FIRST_PATHS, lane_of, lane_of_scope, misplaced, run_order, scope_of
+from tests.support.lanes import AFTER_FIRST, FIRST_PATHS, lane_of, misplaced, run_order, scope_of
 
 QUICKSTART = ["tests/quickstart/test_first_run.py::test_skaffold", "tests/quickstart/test_first_run.py::test_tilt"]
 CLUSTER = ["tests/cluster/test_skaffold_dev.py::test_edit"]
@@ -118,8 +118,7 @@ def test_a_lane_holds_every_test_of_its_paths_and_nothing_else():
     assert {lane_of(nodeid) for nodeid in NAMESPACED} == {"cluster lane"}  # the longer path wins over tests/cluster/
     assert {lane_of(nodeid) for nodeid in FILES} == {"cluster files"}
     assert scope_of(FILES[0]) == "cluster files: tests/cluster/test_policies.py"
-    assert lane_of_scope(scope_of(FILES[0])) == "cluster files" and lane_of_scope(FILES[0]) is None
-    assert scope_of(NAMESPACED[0]) == lane_of_scope(scope_of(NAMESPACED[0])) == "cluster lane"
+    assert scope_of(NAMESPACED[0]) == "cluster lane"
     assert lane_of("tests/cluster/test_teardown.py::test_down") == "machine lane"
     assert lane_of("tests/checks/test_args.py::test_bin_test") == "engine lane"
     assert lane_of("tests/checks/test_argsort.py::test_x") is None
