@@ -12,10 +12,12 @@ import urllib.parse
 
 import pytest
 
+from tasks.services.daemons import REDIS_DATABASES  # every run imports it anyway (tests/conftest.py)
+
 # What each Redis database of a test process is for; a worker's block of them follows the one before.
 REDIS_USES = ("settings", "stack", "reliability", "containers", "faults", "own")
 WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-REDIS_DATABASES = 32  # as `invoke services.start` starts Redis (tasks/services/daemons.py); Redis's default is 16
+REDIS_DEFAULT_DATABASES = 16  # a Redis started without --databases, as Debian's service starts it
 
 
 def redis_number(use: str, worker: int = WORKER) -> int:
@@ -60,12 +62,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if not xdist_controller(config.option):
         return
     last = redis_number(REDIS_USES[-1], worker=config.option.numprocesses - 1)
-    have = REDIS_DATABASES if last < 16 else redis_databases()
+    have = REDIS_DATABASES if last < REDIS_DEFAULT_DATABASES else redis_databases()
     if have is not None and last >= have:
+        two = redis_number(REDIS_USES[-1], worker=1) + 1
+        more = f", or give Redis {REDIS_DATABASES} (`redis-cli shutdown`, then `invoke services.start`)"
         raise pytest.UsageError(
             f"Redis on 127.0.0.1:6379 has {have} databases and {config.option.numprocesses} pytest-xdist workers "
-            f"need {last + 1}: run fewer (-n 2 needs 13), or give Redis {REDIS_DATABASES} "
-            "(`redis-cli shutdown`, then `invoke services.start`)"
+            f"need {last + 1}: run fewer (-n 2 needs {two}){more if last < REDIS_DATABASES else ''}"
         )
 
 
