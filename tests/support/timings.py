@@ -100,6 +100,8 @@ class _Writer:
         self.fixtures: dict[str, dict] = defaultdict(lambda: {"seconds": 0.0, "slept": 0.0, "first_needed_by": ""})
         self.lanes: dict[str, dict] = defaultdict(lambda: {"tests": 0, "seconds": 0.0})
         self.workers: dict[str, dict] = defaultdict(lambda: {"tests": 0, "seconds": 0.0, "last_ended": 0.0})
+        self.epoch = time.time()  # reports carry wall-clock start and stop
+        self.timeline: dict[str, list] = {}  # nodeid -> [worker, started, ended], seconds into the run
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         figures = dict(report.user_properties).get("timings", {"slept": 0.0, "fixtures": {}, "part": "fast"})
@@ -119,6 +121,8 @@ class _Writer:
             entry["seconds"] += report.duration  # fixtures included: the time the lane or worker spent
             entry["tests"] += counted
         worker["last_ended"] = time.monotonic() - self.started
+        span = self.timeline.setdefault(report.nodeid, [gateway.id if gateway else "main", report.start - self.epoch, 0.0])
+        span[2] = report.stop - self.epoch
         for name, (seconds, slept) in figures["fixtures"].items():
             self.fixtures[name]["seconds"] += seconds
             self.fixtures[name]["slept"] += slept
@@ -132,6 +136,7 @@ class _Writer:
             "fixtures": self.fixtures,
             "lanes": self.lanes,
             "workers": self.workers,
+            "timeline": self.timeline,
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
