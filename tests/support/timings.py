@@ -121,7 +121,9 @@ class _Writer:
             entry["seconds"] += report.duration  # fixtures included: the time the lane or worker spent
             entry["tests"] += counted
         worker["last_ended"] = time.monotonic() - self.started
-        span = self.timeline.setdefault(report.nodeid, [gateway.id if gateway else "main", report.start - self.epoch, 0.0])
+        span = self.timeline.setdefault(
+            report.nodeid, [gateway.id if gateway else "main", report.start - self.epoch, 0.0]
+        )
         span[2] = report.stop - self.epoch
         for name, (seconds, slept) in figures["fixtures"].items():
             self.fixtures[name]["seconds"] += seconds
