@@ -45,13 +45,34 @@ def install(kube: Kube, namespace: str, host: str, credentials: Credentials) -> 
     if applied.returncode != 0:
         raise SharedError(f"could not store the registry pull secret in {namespace}: {last_line(applied)}")
     for account in service_accounts():
-        # Created imperatively, not applied: the deploy's own apply then adds its fields and keeps this one.
         if kube.run("get", "serviceaccount", account, "-n", namespace).returncode != 0:
-            kube.run("create", "serviceaccount", account, "-n", namespace, "--save-config")
+            # --raw: posted as it is. `create -f` would record the secret in the last-applied configuration too,
+            # and the deploy's apply would then take it away again.
+            path = f"/api/v1/namespaces/{namespace}/serviceaccounts"
+            made = kube.run("create", "--raw", path, "-f", "-", input=json.dumps(service_account(account, namespace)))
+            if made.returncode == 0:
+                continue
         patch = json.dumps({"imagePullSecrets": [{"name": NAME}]})
         patched = kube.run("patch", "serviceaccount", account, "-n", namespace, "--type", "strategic", "-p", patch)
         if patched.returncode != 0:
             raise SharedError(f"could not give ServiceAccount {account} the pull secret: {last_line(patched)}")
+
+
+def service_account(account: str, namespace: str) -> dict:
+    """ACCOUNT naming the pull secret from its first version on. The API server gives a pod its ServiceAccount's pull
+    secrets from its cache of ServiceAccounts: a pod the deploy makes right after a create-then-patch can meet the
+    created version there, without the secret (the likely cause of a `can't be pulled` that once ended a team's first
+    `up` in the suite). The deploy's own apply then adds its fields and keeps this one, which the recorded
+    last-applied configuration does not name."""
+    applied = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": account, "namespace": namespace}}
+    return {
+        **applied,
+        "metadata": {
+            **applied["metadata"],
+            "annotations": {"kubectl.kubernetes.io/last-applied-configuration": json.dumps(applied)},
+        },
+        "imagePullSecrets": [{"name": NAME}],
+    }
 
 
 def remove(kube: Kube, namespace: str) -> None:

@@ -68,3 +68,15 @@ def wait_ready(cluster: Cluster, ns: str, *pods: str, timeout: int = 90) -> None
 
 def exec_in(cluster: Cluster, ns: str, pod: str, *argv: str, timeout: float = 30) -> subprocess.CompletedProcess:
     return kubectl(cluster, "-n", ns, "exec", pod, "--", *argv, timeout=timeout, check=False)
+
+
+def warnings_in(cluster: Cluster, ns: str) -> str:
+    """The namespace's Warning events, oldest first, one line each: what the kubelet and the controllers said went
+    wrong (they outlive the pods a tool deleted on its way out), for a failure's message."""
+    listed = kubectl(cluster, "-n", ns, "get", "events", "--field-selector", "type=Warning", "-o", "json", check=False)
+    try:
+        items = json.loads(listed.stdout)["items"]
+    except ValueError:
+        return f"(no events: {listed.stderr.strip()})"
+    items.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "")
+    return "\n".join(f"{e['involvedObject'].get('name')}: {e.get('reason')}: {e.get('message')}" for e in items)

@@ -34,7 +34,7 @@ from tasks.devloop.running import Running
 from tasks.devloop.scratch import scratch_copy
 from tasks.shared.namespace import OWNER
 from tasks.shared.pull_secret import NAME as PULL_SECRET
-from tests.cluster.commands import apply, delete_namespace, exec_in
+from tests.cluster.commands import apply, delete_namespace, exec_in, warnings_in
 from tests.cluster.loop import get_json, job_done, pods, post_job, web_pod
 from tests.support.cluster_session import heavy_stack
 from tests.support.dev_namespace import example_for
@@ -94,9 +94,11 @@ def start(dev: Developer, registry: str) -> None:
     dev.loop = Running(argv, dev.copy, dev.env, dev.copy.parent / "up.log")
 
 
-def wait_served(dev: Developer) -> None:
+def wait_served(dev: Developer, cluster: Cluster) -> None:
     def served() -> str | None:
-        assert dev.loop and dev.loop.alive(), f"{dev.name}'s invoke up exited:\n{dev.loop.output()[-6000:]}"
+        if not (dev.loop and dev.loop.alive()):
+            warnings = warnings_in(cluster, dev.namespace)
+            pytest.fail(f"{dev.name}'s invoke up exited:\n{dev.loop.output()[-6000:]}\nWarning events:\n{warnings}")
         found = SERVED.search(dev.loop.output())
         return found and found[1]
 
@@ -113,7 +115,7 @@ def team(cluster_session, auth_registry, tmp_path_factory):
             for dev in (alice, bob):
                 start(dev, auth_registry.host)
             for dev in (alice, bob):
-                wait_served(dev)
+                wait_served(dev, cluster)
             yield cluster, alice, bob
         finally:
             for dev in (alice, bob):
