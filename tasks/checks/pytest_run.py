@@ -40,10 +40,10 @@ def skip_known(extra: list[str]) -> list[str]:
 def side_by_side(unit: bool) -> list[str]:
     """pytest-xdist on up to two cores: what can share the machine runs beside the rest; what cannot runs in a
     lane, one worker's, in order (tests/support/lanes.py). All the fast tests in a worker per core: pytest took
-    11.7 s for them in two workers, 13.3 s in one process. The whole suite in two workers more than cores: a third
+    11.7 s for them in two workers, 13.3 s in one process. The whole suite in one worker more than cores: a third
     of its time is spent waiting on processes and the cluster, and a worker that waits holds no core."""
     cores = min(os.cpu_count() or 1, 2)
-    workers = cores if unit or cores == 1 else cores + 2
+    workers = cores if unit or cores == 1 else cores + 1
     return ["-n", str(workers)] if workers > 1 else []
 
 

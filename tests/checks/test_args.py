@@ -48,7 +48,7 @@ def test_an_unclosed_quote_is_one_line_and_runs_nothing():
 
 def test_the_whole_suite_and_all_fast_tests_run_side_by_side_and_a_chosen_part_in_one_process():
     several = (os.cpu_count() or 1) > 1
-    assert pytest_argv("", unit=False)[3:] == (["-n", "4"] if several else [])
+    assert pytest_argv("", unit=False)[3:] == (["-n", "3"] if several else [])
     fast = pytest_argv("", unit=True)
     assert fast[fast.index("--fast-files") + 2 :] == (["-n", "2"] if several else [])
     assert "-n" not in pytest_argv("app/", unit=False)

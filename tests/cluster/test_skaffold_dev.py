@@ -1,30 +1,36 @@
 """`skaffold dev` on the real cluster, as `invoke up` runs it: edits reach the running pods.
 
-One `skaffold dev` for the module (tests/cluster/skaffold_loop.py: a scratch copy the tests edit, forwarding to
-free local ports). In file order: ten view edits served by the same web pod, a task edit the worker computes, a
-model change made live by `invoke makemigrations`, `invoke manage` in the web pod, the data commands
-(tests/cluster/day.py), debugpy attached through the loop's own port-forward, then a runtime-lock change that
-rebuilds the image and rolls the pods. docs/make-it-yours.md's new app is test_make_it_yours_loop.py's.
+One `skaffold dev` for the module, in a scratch copy the tests edit, its forwards moved to free local ports (so it
+runs beside the loops that take 8000). In file order: ten view edits
+served by the same web pod, a task edit the worker computes, a model change made live by
+`invoke makemigrations`, `invoke manage` in the web pod and docs/make-it-yours.md's new app (tests/cluster/day.py),
+debugpy attached through the loop's own port-forward, then a runtime-lock change that rebuilds the image and
+rolls the pods.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import yaml
 
 from tasks import ports
 from tasks.bench.reload import TASK_FILE, VIEW_FILE, task_edit, view_edit
-from tasks.cluster.client import env
+from tasks.cluster.client import Cluster, env, kubectl
+from tasks.devloop.loop import SKAFFOLD_DEV_FLAGS, skaffold_forward
+from tasks.devloop.scratch import scratch_copy
 from tests.cluster import canary, day
-from tests.cluster.loop import get_json, pods, post_job
-from tests.cluster.skaffold_loop import skaffold_dev
+from tests.cluster.canary import with_canary
+from tests.cluster.commands import delete_namespace, restricted_namespace
+from tests.cluster.loop import background, get_json, pods, post_job, web_pod
 from tests.support.dap import DapSession
-from tests.support.processes import wait_until
+from tests.support.processes import free_port, wait_until
 from tests.support.skaffold_config import debug_hook
 
 pytestmark = [pytest.mark.cluster, pytest.mark.docker, pytest.mark.slow]
@@ -35,10 +41,98 @@ EDIT_SERVED_WITHIN = 20
 SETTLE_SECONDS = 1.5  # after a reload, before the next edit: the new child's watcher must be running
 
 
+class DevLoop:
+    """`skaffold dev --port-forward=user` running in a scratch copy, and what it forwarded."""
+
+    def __init__(self, cluster: Cluster, copy: Path, namespace: str):
+        self.cluster, self.copy, self.namespace = cluster, copy, namespace
+        self.runs = 0
+        self.start()
+
+    def start(self) -> None:
+        """skaffold dev as `invoke up` runs it, until web answers through its forward."""
+        self.runs += 1
+        self.started = time.monotonic()
+        argv = ["skaffold", "dev", "--profile", "offline", "--namespace", self.namespace, *SKAFFOLD_DEV_FLAGS]
+        log = self.copy.parent / ("skaffold-dev.log" if self.runs == 1 else f"skaffold-dev-{self.runs}.log")
+        self.skaffold = background(argv, self.copy, self.cluster, log, with_canary(env(self.cluster)))
+        self.web = f"http://127.0.0.1:{self.forwarded('service/web', 80)}"
+        self.jobs()  # served: the schema is migrated and the forward answers
+        self.served_after = time.monotonic() - self.started
+
+    def restart(self) -> None:
+        """Ctrl+C (skaffold removes what it deployed; PostgreSQL's volume stays), then the loop again."""
+        self.skaffold.stop()
+        self.start()
+
+    def forwarded(self, target: str, remote: int) -> int:
+        """The local port skaffold forwards TARGET's REMOTE port to, as its output says."""
+
+        def found() -> int | None:
+            assert self.skaffold.alive(), f"skaffold dev exited:\n{self.skaffold.output()[-4000:]}"
+            return skaffold_forward(self.skaffold.output(), target, remote)
+
+        return wait_until(f"skaffold to forward {target}:{remote}", found, 600, 1)
+
+    def jobs(self, timeout: float = 300) -> dict:
+        return wait_until(
+            "web to answer /api/jobs through skaffold's forward", lambda: get_json(f"{self.web}/api/jobs"), timeout, 0.2
+        )
+
+    def write(self, files: dict[str, bytes]) -> None:
+        for name, content in files.items():
+            (self.copy / name).write_bytes(content)
+
+    def web_pod(self) -> tuple[str, str] | None:
+        return web_pod(self.cluster, self.namespace)
+
+    def replaced(self, uid: str) -> tuple[str, str]:
+        """Wait for web's pod UID to be gone (terminating pods still answer), then for web to answer
+        through skaffold's forward, which follows the new pod once the old one's forward broke."""
+
+        def new_pod_alone() -> tuple[str, str] | None:
+            listed = json.loads(self.kubectl("get", "pods", "-o", "json").stdout)["items"]
+            new = self.web_pod()
+            gone = all(item["metadata"]["uid"] != uid for item in listed)
+            return new if gone and new and new[0] != uid else None
+
+        new = wait_until("web's old pod to be replaced and gone", new_pod_alone, 600, 1)
+        self.jobs()
+        return new
+
+    def kubectl(self, *args: str, **kwargs):
+        return kubectl(self.cluster, "-n", self.namespace, *args, **kwargs)
+
+
+def forward_to_free_ports(copy: Path) -> None:
+    """skaffold.yaml's forwards in COPY moved from 8000 and 5678 to free ports, committed: skaffold takes the first
+    free port from 8000, where another loop's forward or a published container may be wanted while this one runs.
+    The quick start's `./bin/up` forwards as skaffold.yaml says."""
+    config = copy / "skaffold.yaml"
+    text = config.read_text()
+    for port in (ports.WEB, ports.DEBUGPY):
+        assert text.count(f"localPort: {port}\n") == 1, f"skaffold.yaml forwards to {port} once"
+        text = text.replace(f"localPort: {port}\n", f"localPort: {free_port()}\n")
+    config.write_text(text)
+    git = ["git", "-c", "user.name=scratch", "-c", "user.email=scratch@localhost", "commit", "-qam", "free ports"]
+    subprocess.run(git, cwd=copy, check=True)
+
+
 @pytest.fixture(scope="module")
 def loop(cluster_session, tmp_path_factory):
-    with skaffold_dev(cluster_session, tmp_path_factory) as running:
-        yield running
+    cluster = cluster_session.ensure_stack()
+    copy = scratch_copy(tmp_path_factory.mktemp("skaffold-dev"))
+    forward_to_free_ports(copy)
+    namespace = restricted_namespace(cluster, "dev")
+    loop = None
+    try:
+        loop = DevLoop(cluster, copy, namespace)
+        print(f"skaffold dev: web served {loop.served_after:.1f}s after start")
+        yield loop
+    finally:
+        if loop is not None:
+            loop.skaffold.stop()
+        delete_namespace(cluster, namespace)
 
 
 def test_nothing_of_the_callers_environment_reaches_the_cluster(loop):
@@ -95,6 +189,13 @@ def test_a_model_change_is_live_after_invoke_makemigrations_without_a_rebuild(lo
 
 def test_invoke_manage_runs_in_the_web_pod_and_passes_its_exit_code(loop):
     day.manage_runs_in_the_web_pod_with_its_exit_code(loop.copy, loop.cluster, loop.namespace)
+
+
+@pytest.mark.postgres  # the new app's own test runs against the local PostgreSQL, as the page says
+def test_docs_make_it_yours_adds_an_app_with_a_model_a_task_and_a_periodic_task_on_the_loop(loop):
+    # The page's commands find the loop by the context's namespace: for this test's length, the test cluster's
+    # context (every worker's) names the loop's. The cluster tests that may run beside it name their namespaces.
+    day.an_app_of_your_own_as_docs_make_it_yours_says(loop.copy, loop.cluster, loop.namespace, loop.restart)
 
 
 def test_db_seed_snapshot_reset_and_restore_on_the_loops_database(loop):
