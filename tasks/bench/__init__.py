@@ -13,7 +13,8 @@ from tasks.services.daemons import start_docker
         "quick": "fewer iterations (CI keeps the benchmark running; about two minutes on 2 cores)",
         "out": "results folder, relative to the repository root: writes <out>/<timestamp>/, links <out>/latest",
         "suite": "instead, time `invoke test --unit` three times, then run the whole test suite and write where its "
-        "time goes, per part, fixture and file (<out>/suite-<timestamp>/timings.md; as long as ./bin/test)",
+        "time goes, per part, fixture, lane, worker and file, and where the CPU went "
+        "(<out>/suite-<timestamp>/timings.md; as long as ./bin/test)",
         "footprint": "instead, measure only what one developer's stack costs under skaffold dev on the test cluster: "
         "memory and CPU at rest and during edits, developers per node (<out>/footprint-<timestamp>/; 2-3 minutes)",
     }

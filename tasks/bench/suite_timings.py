@@ -5,7 +5,8 @@ The fast tests (`invoke test --unit`) are timed from the command to their last l
 row: the first run also records which test files hold no fast test (tests/support/fast_files.py).
 
 The figures come from tests/support/timings.py: per part of the suite (by what its tests need), per wide
-fixture (the cluster, the image builds, the services) and per file, with the share spent in time.sleep.
+fixture (the cluster, the image builds, the services) and per file, with the share spent in time.sleep. Where the
+CPU went while pytest ran comes from tasks/bench/cpu_sampler.py: the cores' busy share and the busiest programs.
 Writes <out>/suite-<timestamp>/{timings.json,timings.md}; the table names the commit and the command.
 """
 
@@ -19,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tasks.bench.cpu_sampler import CpuSampler
 from tasks.checks import pytest_run
 from tasks.paths import ROOT
 
@@ -82,6 +84,7 @@ def table(data: dict[str, Any], commit: str, command: str = COMMAND, when: str =
         first = fixture["first_needed_by"].split("::", 1)[0]
         lines.append(_row(f"`{name}`", f"{fixture['seconds']:.0f}", f"{fixture['slept']:.0f}", f"`{first}`"))
     lines += _lanes_and_workers(data.get("lanes", {}), data.get("workers", {}))
+    lines += _cpu(data.get("cpu"))
     lines += [
         "",
         _row("file (slowest first)", "part", "tests", "seconds", "of which in time.sleep"),
@@ -109,6 +112,23 @@ def _lanes_and_workers(lanes: dict[str, Any], workers: dict[str, Any]) -> list[s
     return lines if lanes else []
 
 
+def _cpu(cpu: dict[str, Any] | None) -> list[str]:
+    """The cores' busy share over the run, then the busiest programs' CPU seconds."""
+    if not cpu:
+        return []
+    share = cpu["busy_cpu_seconds"] / (cpu["seconds"] * cpu["cores"]) if cpu["seconds"] else 0.0
+    return [
+        "",
+        f"CPU while pytest ran: {cpu['busy_cpu_seconds']:.0f} CPU seconds busy over {cpu['seconds']:.0f} s, "
+        f"{share:.0%} of {cpu['cores']} cores; {cpu['seen_cpu_seconds']:.0f} of them in processes a sample saw "
+        "(tasks/bench/cpu_sampler.py: not the shortest processes, nor the kernel's own work).",
+        "",
+        _row("program", "CPU seconds"),
+        _row("---", "---"),
+        *(_row(f"`{program}`", f"{seconds:.0f}") for program, seconds in cpu["busiest"]),
+    ]
+
+
 def run(out: Path) -> tuple[int, Path]:
     """Run the suite as `invoke test` does, with --timings, into OUT/suite-<timestamp>/; pytest's exit code and
     the folder."""
@@ -120,10 +140,11 @@ def run(out: Path) -> tuple[int, Path]:
     print(f"bench --suite: invoke test --unit took {', '.join(f'{s:.1f} s' for s in fast)}", flush=True)
     argv = [*pytest_run.pytest_argv("", unit=False), "--timings", str(target / "timings.json")]
     print(f"bench --suite: {' '.join(argv[1:])}", flush=True)
-    code = pytest_run.run(argv) or code  # as `invoke test` runs it
+    with CpuSampler() as cpu:
+        code = pytest_run.run(argv) or code  # as `invoke test` runs it
     timings = target / "timings.json"
     if timings.is_file():
-        data = {**json.loads(timings.read_text()), "fast_walls": fast}
+        data = {**json.loads(timings.read_text()), "fast_walls": fast, "cpu": cpu.result()}
         timings.write_text(json.dumps(data, indent=1))
         (target / "timings.md").write_text(table(data, commit))
     return code, target

@@ -65,6 +65,13 @@ def test_the_plugin_counts_seconds_and_sleep_per_part_file_and_wide_fixture(tmp_
     assert data["workers"] and set(data["workers"]) <= ({"gw0", "gw1"} if workers else {"main"})
     assert sum(w["tests"] for w in data["workers"].values()) == 2
     assert all(0 < w["last_ended"] <= data["wall_seconds"] for w in data["workers"].values())
+    # Each test's worker and span, seconds into the run: what ran beside what.
+    assert data["timeline"].keys() == {"test_sample.py::test_sleeps", "test_sample.py::test_quick"}
+    for worker, started, ended in data["timeline"].values():
+        assert worker in data["workers"] and 0 <= started < ended <= data["wall_seconds"]
+    assert (
+        data["timeline"]["test_sample.py::test_sleeps"][2] - data["timeline"]["test_sample.py::test_sleeps"][1] >= 0.2
+    )
     # Once per process that needs it: once serially, once or twice with two workers.
     assert fixture["slept"] < (2.5 if workers else 1.5)
 
@@ -86,3 +93,15 @@ def test_the_table_gives_the_fast_runs_first_when_they_were_timed():
         "`invoke test --unit`, from the command to its last line: 14.0 s, 13.0 s, 13.0 s.",
     ]
     assert "invoke test --unit" not in table({**data, "wall_seconds": 9.0}, "abc1234")
+
+
+def test_the_table_gives_the_cpus_busy_share_and_the_busiest_programs_when_they_were_sampled():
+    data = {"parts": {}, "files": {}, "fixtures": {}, "wall_seconds": 100.0}
+    cpu = {"seconds": 100.0, "cores": 2, "busy_cpu_seconds": 170.0, "seen_cpu_seconds": 120.0}
+    shown = table({**data, "cpu": {**cpu, "busiest": [["dockerd", 80.4], ["python -m pytest", 39.6]]}}, "abc1234")
+    assert (
+        "CPU while pytest ran: 170 CPU seconds busy over 100 s, 85% of 2 cores; 120 of them in processes a sample "
+        "saw" in shown
+    )
+    assert "| `dockerd` | 80 |\n| `python -m pytest` | 40 |" in shown
+    assert "CPU while" not in table(data, "abc1234")
