@@ -1,11 +1,10 @@
 """`skaffold dev` on the real cluster, as `invoke up` runs it: edits reach the running pods.
 
 One `skaffold dev` for the module, in a scratch copy the tests edit, its forwards moved to free local ports (so it
-runs beside the loops that take 8000). In file order: ten view edits
-served by the same web pod, a task edit the worker computes, a model change made live by
-`invoke makemigrations`, `invoke manage` in the web pod and docs/make-it-yours.md's new app (tests/cluster/day.py),
-debugpy attached through the loop's own port-forward, then a runtime-lock change that rebuilds the image and
-rolls the pods.
+runs beside the loops that take 8000). In file order: ten view edits served by the same web pod, a task edit the
+worker computes, a model change made live by `invoke makemigrations`, `invoke manage` in the web pod and
+docs/make-it-yours.md's new app (tests/cluster/day.py), debugpy attached through the loop's own port-forward, then
+a runtime-lock change that rebuilds the image and rolls the pods.
 """
 
 from __future__ import annotations

@@ -90,7 +90,8 @@ def part_of(nodeid: str, markers: set[str]) -> str:
 
 
 class _Writer:
-    """In the controller: every report's figures, summed per file, part and fixture, written at the end."""
+    """In the controller: every report's figures, summed per file, part, fixture, lane and worker, and each test's
+    worker and span (the timeline), written at the end."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
