@@ -18,7 +18,7 @@ from tasks.devloop.phases import Phases
 from tasks.image.builds import offline_choice
 from tasks.paths import ROOT
 from tasks.shared import diagnosis as shared_cluster
-from tasks.shared import pull_secret, session, settings
+from tasks.shared import local_ports, pull_secret, session, settings
 
 
 @task(
@@ -59,7 +59,8 @@ def doctor(
         "online": "build on the official python:3.11-slim-bookworm without asking whether a registry answers",
         "debug": f"run web under debugpy, listening on 127.0.0.1:{ports.DEBUGPY} for .vscode/launch.json's attach",
         **settings.HELP,
-        "web_port": f"with --namespace: forward web to this local port (default: the first free from {ports.WEB})",
+        "web_port": f"with --tilt --namespace: forward web to this local port (default: the first free from "
+        f"{ports.WEB})",
     },
 )
 def up(
@@ -74,6 +75,9 @@ def up(
     web_port: int = 0,
 ) -> None:
     """Start what the loop needs (engine, base image, cluster), then the dev loop: skaffold dev (or tilt up)."""
+    refused = local_ports.web_port_refusal(web_port, tilt, namespace)
+    if refused:
+        raise Exit(f"up: {refused}", code=2)
     phases = Phases()
     log = Progress("up")
     url: str | supervise.Url = supervise.WEB_URL

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 
+from tasks import ports
 from tasks.shared.errors import SharedError
 
 TILT_UI = 10350  # tilt up's web UI and API server
@@ -34,3 +35,15 @@ def given_or_free(given: int, start: int, what: str) -> int:
     if not free(given):
         raise SharedError(f"127.0.0.1:{given} is in use: pass another --{what}, or leave it out to get a free one")
     return given
+
+
+def web_port_refusal(web_port: int, tilt: bool, namespace: str) -> str | None:
+    """Why --web-port cannot be honoured (it was silently ignored), or None: only Tilt on a shared cluster takes it."""
+    if not web_port or (tilt and namespace):
+        return None
+    if not tilt:
+        return (
+            f"--web-port {web_port} is for Tilt (--tilt --namespace): skaffold forwards web to {ports.WEB}, or to "
+            "a free port it picks when that is taken, and up prints where; leave --web-port out"
+        )
+    return f"--web-port {web_port} is for a shared cluster (--namespace): the local loop forwards web to {ports.WEB}"
