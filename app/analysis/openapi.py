@@ -26,6 +26,9 @@ REQUEST_ID = {
     "otherwise a new one is made. It follows the job into its Celery task's logs.",
     "schema": {"type": "string"},
 }
+# What api.py's `text.strip()` strips: Python's whitespace, not JSON Schema's `\s` (ECMA-262), which leaves out
+# \x1c-\x1f and \x85 (so "\x1e" matched `\s`-based patterns yet was refused as empty) and takes in \ufeff.
+WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 UUID = {"type": "string", "format": "uuid"}
 COUNT = {"type": "integer", "minimum": 0}
 RESULT_INTEGERS = ("characters", "words", "unique_words", "sentences", "reading_seconds")  # analysis.text.analyse
@@ -110,7 +113,7 @@ def document() -> dict:
                             "type": "string",
                             "minLength": 1,
                             "maxLength": settings.ANALYSIS_MAX_TEXT_CHARS,
-                            "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
+                            "pattern": f"^[^\\u0000]*[^{WHITESPACE}\\u0000][^\\u0000]*$",
                         },
                     },
                 },

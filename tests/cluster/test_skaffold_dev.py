@@ -1,10 +1,10 @@
 """`skaffold dev` on the real cluster, as `invoke up` runs it: edits reach the running pods.
 
-One `skaffold dev` for the module, in a scratch copy the tests edit, its forwards moved to free local ports (so it
-runs beside the loops that take 8000). In file order: ten view edits served by the same web pod, a task edit the
-worker computes, a model change made live by `invoke makemigrations`, `invoke manage` in the web pod and
-docs/make-it-yours.md's new app (tests/cluster/day.py), debugpy attached through the loop's own port-forward, then
-a runtime-lock change that rebuilds the image and rolls the pods.
+One `skaffold dev` for the module, in a scratch copy the tests edit. In file order: ten view edits
+served by the same web pod, a task edit the worker computes, a model change made live by
+`invoke makemigrations`, `invoke manage` in the web pod and docs/make-it-yours.md's new app (tests/cluster/day.py),
+debugpy attached through the loop's own port-forward, then a runtime-lock change that rebuilds the image and
+rolls the pods.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from tests.cluster.canary import with_canary
 from tests.cluster.commands import delete_namespace, restricted_namespace
 from tests.cluster.loop import background, get_json, pods, post_job, web_pod
 from tests.support.dap import DapSession
-from tests.support.processes import free_port, wait_until
+from tests.support.processes import wait_until
 from tests.support.skaffold_config import debug_hook
 
 pytestmark = [pytest.mark.cluster, pytest.mark.docker, pytest.mark.slow]
@@ -103,25 +103,10 @@ class DevLoop:
         return kubectl(self.cluster, "-n", self.namespace, *args, **kwargs)
 
 
-def forward_to_free_ports(copy: Path) -> None:
-    """skaffold.yaml's forwards in COPY moved from 8000 and 5678 to free ports, committed: skaffold takes the first
-    free port from 8000, where another loop's forward or a published container may be wanted while this one runs.
-    The quick start's `./bin/up` forwards as skaffold.yaml says."""
-    config = copy / "skaffold.yaml"
-    text = config.read_text()
-    for port in (ports.WEB, ports.DEBUGPY):
-        assert text.count(f"localPort: {port}\n") == 1, f"skaffold.yaml forwards to {port} once"
-        text = text.replace(f"localPort: {port}\n", f"localPort: {free_port()}\n")
-    config.write_text(text)
-    git = ["git", "-c", "user.name=scratch", "-c", "user.email=scratch@localhost", "commit", "-qam", "free ports"]
-    subprocess.run(git, cwd=copy, check=True)
-
-
 @pytest.fixture(scope="module")
 def loop(cluster_session, tmp_path_factory):
     cluster = cluster_session.ensure_stack()
     copy = scratch_copy(tmp_path_factory.mktemp("skaffold-dev"))
-    forward_to_free_ports(copy)
     namespace = restricted_namespace(cluster, "dev")
     loop = None
     try:
@@ -192,8 +177,6 @@ def test_invoke_manage_runs_in_the_web_pod_and_passes_its_exit_code(loop):
 
 @pytest.mark.postgres  # the new app's own test runs against the local PostgreSQL, as the page says
 def test_docs_make_it_yours_adds_an_app_with_a_model_a_task_and_a_periodic_task_on_the_loop(loop):
-    # The page's commands find the loop by the context's namespace: for this test's length, the test cluster's
-    # context (every worker's) names the loop's. The cluster tests that may run beside it name their namespaces.
     day.an_app_of_your_own_as_docs_make_it_yours_says(loop.copy, loop.cluster, loop.namespace, loop.restart)
 
 

@@ -13,9 +13,9 @@ their kind form a lane: one scope, so one worker runs the lane's tests one at a 
   need it), and they and the team's two loops take turns, since any two would not fit the node's CPU
   (HEAVY_STACK there).
 - The cluster files: the other tests that deploy into namespaces of their own and forward no fixed port
-  (`skaffold run`, `skaffold dev` and `tilt up` forwarding to free ports, the cluster's add-ons and policies).
-  Like the cluster lane they wait for the quick start, but each file is a scope of its own (SPREAD): they fit on
-  the node beside each other, so any free worker runs them.
+  (`skaffold run`, `tilt up` with web on a free port, the cluster's add-ons and policies). Like the cluster
+  lane they wait for the quick start, but each file is a scope of its own (SPREAD): they fit on the node
+  beside each other, so any free worker runs them.
 - The engine lane: what needs the Docker engine and the services but no cluster and no fixed port (the
   image builds and their checks, the workloads that serve no port, bin/setup --services). It runs beside the
   machine lane, in another worker, but only once the quick start is over: until then the engine is the
@@ -47,7 +47,6 @@ LANES = {
         "tests/cluster/test_dev_namespace_rbac.py",
         "tests/cluster/test_overlays_accepted.py",
         "tests/cluster/test_policies.py",
-        "tests/cluster/test_skaffold_dev.py",  # its forwards on free ports, never 8000 or 5678
         "tests/cluster/test_skaffold_run.py",
         "tests/cluster/test_storage.py",
         "tests/cluster/test_tilt.py",  # web on a free port (the Tiltfile's web-port), Tilt's own on another

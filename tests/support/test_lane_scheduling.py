@@ -12,7 +12,7 @@ from tests.support.lane_scheduling import LaneScheduling
 from tests.support.lanes import AFTER_FIRST, FIRST_PATHS, lane_of, misplaced, run_order, scope_of
 
 QUICKSTART = ["tests/quickstart/test_first_run.py::test_skaffold", "tests/quickstart/test_first_run.py::test_tilt"]
-CLUSTER = ["tests/cluster/test_shared_cluster.py::test_edit"]
+CLUSTER = ["tests/cluster/test_skaffold_dev.py::test_edit"]
 NAMESPACED = [
     "tests/cluster/faults/test_web_faults.py::test_delete",
     "tests/cluster/monitoring/test_pod_discovery.py::test_up",

@@ -41,3 +41,13 @@ def test_the_contract_is_served_and_is_valid_openapi_3_1(client):
         "GET /api/jobs/{job_id}",
         "GET /api/openapi.json",
     }
+
+
+def test_a_texts_pattern_refuses_exactly_what_the_api_strips_to_nothing():
+    # JSON Schema's \s is not Python's: a one-character text of \x1e passed the old pattern and got a 400.
+    pattern = re.compile(document()["components"]["schemas"]["Submission"]["properties"]["text"]["pattern"])
+    for char in map(chr, range(0x10000)):
+        if char == "\x00" or 0xD800 <= ord(char) <= 0xDFFF:
+            continue  # refused apart: no NUL, no unpaired surrogate
+        assert (pattern.fullmatch(char) is None) == (not char.strip()), repr(char)
+    assert pattern.fullmatch(" \x1e word \x85") and not pattern.fullmatch(" \x1e\x85\u3000 ")
