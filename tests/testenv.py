@@ -29,7 +29,10 @@ def redis_url(use: str, worker: int = WORKER) -> str:
     """redis://127.0.0.1:6379/N, N = redis_number(USE)."""
     number = redis_number(use, worker)
     if number >= REDIS_DATABASES:
-        raise RuntimeError(f"pytest-xdist worker gw{worker} has no Redis databases left: run at most 5 workers (-n 5)")
+        most = (REDIS_DATABASES - 1) // len(REDIS_USES)  # database 0 is left alone
+        raise RuntimeError(
+            f"pytest-xdist worker gw{worker} has no Redis databases left: run at most {most} workers (-n {most})"
+        )
     return f"redis://127.0.0.1:6379/{number}"
 
 

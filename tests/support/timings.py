@@ -116,15 +116,14 @@ class _Writer:
             entry["slept"] += figures["slept"]
             entry["tests"] += counted
         gateway = getattr(getattr(report, "node", None), "gateway", None)  # pytest-xdist's worker, in its controller
+        worker_id = gateway.id if gateway else "main"
         lane = self.lanes[lane_of(report.nodeid) or "no lane"]
-        worker = self.workers[gateway.id if gateway else "main"]
+        worker = self.workers[worker_id]
         for entry in (lane, worker):
             entry["seconds"] += report.duration  # fixtures included: the time the lane or worker spent
             entry["tests"] += counted
         worker["last_ended"] = time.monotonic() - self.started
-        span = self.timeline.setdefault(
-            report.nodeid, [gateway.id if gateway else "main", report.start - self.epoch, 0.0]
-        )
+        span = self.timeline.setdefault(report.nodeid, [worker_id, report.start - self.epoch, 0.0])
         span[2] = report.stop - self.epoch
         for name, (seconds, slept) in figures["fixtures"].items():
             self.fixtures[name]["seconds"] += seconds
