@@ -36,6 +36,8 @@ def test_a_busy_child_is_counted_under_its_program_and_the_cores_busy_time_holds
     used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     result = cpu.result(top=100_000)  # every program: others run beside this test
     counted = dict(result["busiest"]).get(f"python {script.name}", 0.0)
-    assert abs(counted - used) <= 0.05, (used, result)  # whole clock ticks, and its exit after the last look
+    # result() gives tenths (up to 0.05 off), /proc whole clock ticks of user and system time (0.02), and the
+    # interpreter's exit comes after the last look: 0.05 alone was wrong by the rounding (0.3 against 0.352).
+    assert abs(counted - used) <= 0.1, (used, result)
     assert result["busy_cpu_seconds"] >= counted - 0.05 and result["seen_cpu_seconds"] >= counted
     assert result["seconds"] > 0 and result["cores"] >= 1
