@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import requests
@@ -59,6 +60,8 @@ def test_beat_schedules_the_sweep_that_requeues_a_stuck_job(stack):
     beat = stack.start_beat(STALE_JOB_SWEEP_SECONDS="1")
     wait_until("the stuck job to be done", lambda: stack.job_rows() == [(job_id, "done", 1)], 30)
     assert "Sending due task requeue-stale-jobs" in beat.log()
+    # Its schedule is in the stack's own temp dir: a beat of another test, running beside, clears /tmp's.
+    assert list(Path(stack.env["TMPDIR"]).glob("celerybeat-schedule*")), beat.log()
 
 
 def probe(stack, role: str) -> subprocess.CompletedProcess:

@@ -31,6 +31,10 @@ class Stack:
         redis_url = self.redis_url
         redis.Redis.from_url(redis_url).flushdb()
         static_root = self.log_dir / "static"
+        # Each stack's own /tmp, as each pod has one: beat keeps its schedule in the temp dir and clears
+        # what it finds there, so two stacks' beats on one machine must not share it.
+        temp_dir = self.log_dir / "tmp"
+        temp_dir.mkdir(exist_ok=True)
         self.env = {
             "SECRET_KEY": "stack-test-secret-" + "s" * 40,
             "DATABASE_URL": database_url,
@@ -38,6 +42,7 @@ class Stack:
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_SSL_REDIRECT": "false",
             "STATIC_ROOT": str(static_root),
+            "TMPDIR": str(temp_dir),
             "CELERY_HEARTBEAT_DIR": str(self.log_dir),  # the worker's and beat's heartbeat files
             **self.env,
         }
