@@ -94,15 +94,21 @@ class Process:
 
 
 def wait_until(what: str, condition: Callable[[], object], timeout: float, interval: float = 0.1) -> object:
-    """Poll until condition() is truthy; fail naming `what` (and the last value) after `timeout` seconds."""
+    """Poll until condition() is truthy; fail naming `what` (and the last value) after `timeout` seconds.
+
+    A condition that takes a while (a kubectl or `docker exec` process: most of a CPU's 0.1 s) sleeps at least
+    twice as long as it took, so a wait spends at most a third of its time asking. On two cores the suite is
+    bound by CPU, and the polls of `interval` alone started a kubectl every quarter second."""
     deadline = time.monotonic() + timeout
     while True:
+        asked = time.monotonic()
         value = condition()
         if value:
             return value
-        if time.monotonic() > deadline:
+        answered = time.monotonic()
+        if answered > deadline:
             raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {value!r})")
-        time.sleep(interval)
+        time.sleep(max(interval, 2 * (answered - asked)))
 
 
 def saved_until(
