@@ -20,11 +20,16 @@ def _admin(admin_url: str, sql: str) -> None:
         conn.close()
 
 
-def recreate_database(name: str, admin_url: str = ADMIN_URL) -> str:
-    """Drop and create database `name` on the server of `admin_url`; return its URL."""
+def recreate_database(name: str, admin_url: str = ADMIN_URL, template: str | None = None) -> str:
+    """Drop and create database `name` on the server of `admin_url`, a copy of TEMPLATE if given; return its URL."""
     drop_database(name, admin_url)
-    _admin(admin_url, f'CREATE DATABASE "{name}"')
+    _admin(admin_url, f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def close_to_connections(name: str, admin_url: str = ADMIN_URL) -> None:
+    """No new connection to database `name`: a database copied as a template must have none open."""
+    _admin(admin_url, f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
 
 
 def drop_database(name: str, admin_url: str = ADMIN_URL) -> None:

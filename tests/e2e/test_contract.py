@@ -49,11 +49,12 @@ class Live:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
+def live(tmp_path_factory, migrated):
     stack = Stack(
         name=f"shipyard_contract_{os.getpid()}",
         log_dir=tmp_path_factory.mktemp("contract"),
         redis_url=testenv.redis_url("reliability"),
+        migrated=migrated,
     )
     stack.setup()
     try:

@@ -40,9 +40,9 @@ def make_stack(tmp_path, **kwargs) -> Stack:
 
 
 @pytest.fixture
-def rstack(tmp_path):
+def rstack(tmp_path, migrated):
     """A stack on the shared PostgreSQL and Redis (its own database and Redis db)."""
-    stack = make_stack(tmp_path, redis_url=testenv.redis_url("reliability"))
+    stack = make_stack(tmp_path, redis_url=testenv.redis_url("reliability"), migrated=migrated)
     yield stack
     stack.teardown()
 

@@ -10,9 +10,28 @@ import psycopg2
 import redis
 
 from tasks.paths import APP
-from tasks.services.databases import ADMIN_URL, drop_database, recreate_database
+from tasks.services.databases import ADMIN_URL, close_to_connections, drop_database, recreate_database
 from tests import testenv
 from tests.support.processes import BIN, Process, free_port, http_status, manage, wait_until
+
+
+@dataclass(frozen=True)
+class Migrated:
+    """A database migrated and the static files collected once per test process, on the shared PostgreSQL: each
+    stack there starts from a copy of both, as each deploy's pods start from what its migrate Job left."""
+
+    database: str
+    static_root: Path
+
+    @classmethod
+    def make(cls, name: str, directory: Path) -> Migrated:
+        stack = Stack(name, directory)
+        stack.setup()
+        close_to_connections(name)  # CREATE DATABASE ... TEMPLATE fails while anyone is connected to it
+        return cls(name, Path(stack.env["STATIC_ROOT"]))
+
+    def drop(self) -> None:
+        drop_database(self.database)
 
 
 @dataclass
@@ -23,14 +42,16 @@ class Stack:
     log_dir: Path
     redis_url: str = field(default_factory=lambda: testenv.redis_url("stack"))
     admin_url: str = ADMIN_URL
+    migrated: Migrated | None = None  # None: migrate and collect the static files anew
     env: dict[str, str] = field(default_factory=dict)
     processes: list[Process] = field(default_factory=list)
 
     def setup(self) -> None:
-        database_url = recreate_database(self.name, self.admin_url)
+        template = self.migrated.database if self.migrated else None
+        database_url = recreate_database(self.name, self.admin_url, template)
         redis_url = self.redis_url
         redis.Redis.from_url(redis_url).flushdb()
-        static_root = self.log_dir / "static"
+        static_root = self.migrated.static_root if self.migrated else self.log_dir / "static"
         # Each stack's own /tmp, as each pod has one: beat keeps its schedule in the temp dir and clears
         # what it finds there, so two stacks' beats on one machine must not share it.
         temp_dir = self.log_dir / "tmp"
@@ -46,7 +67,7 @@ class Stack:
             "CELERY_HEARTBEAT_DIR": str(self.log_dir),  # the worker's and beat's heartbeat files
             **self.env,
         }
-        for args in (("migrate", "--noinput"), ("collectstatic", "--noinput")):
+        for args in () if self.migrated else (("migrate", "--noinput"), ("collectstatic", "--noinput")):
             result = manage(self.env, *args)
             assert result.returncode == 0, f"manage.py {args[0]} failed:\n{result.stderr}"
 
