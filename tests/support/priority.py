@@ -3,10 +3,11 @@
 The machine lane (tests/support/lanes.py) is one worker's tests one at a time, and the run ends when it
 does: in `invoke bench --suite` at ebc4e0b it ran 1057 s while the other two workers ended at 748 and 884 s,
 and on two cores they took the CPU its quick start's builds and deploys were waiting for. So a worker lowers
-its own priority (os.nice, which any user may do, and which nothing undoes) before the first test it runs
-outside the machine lane: its tests then take what CPU the machine lane leaves. The daemons the machine lane
-works through (dockerd, the cluster, its pods) are not a worker's children and keep their priority.
-The scheduler hands the machine lane to a worker first (it sorts first), so that worker runs nothing else.
+its own priority (os.nice: any user may lower theirs, only root may raise it again) before the first test it
+runs outside the machine lane: its tests then take what CPU the machine lane leaves. The daemons the machine
+lane works through (dockerd, the cluster, its pods) are not a worker's children and keep their priority.
+The scheduler hands the machine lane out first (it sorts first), and gives its worker nothing more while more
+than two of its tests are left, so that worker keeps its priority until the lane's last tests.
 """
 
 from __future__ import annotations
