@@ -1,10 +1,9 @@
 """`skaffold dev` on the real cluster, as `invoke up` runs it: edits reach the running pods.
 
-One `skaffold dev` for the module, in a scratch copy the tests edit. In file order: ten view edits
-served by the same web pod, a task edit the worker computes, a model change made live by
-`invoke makemigrations`, `invoke manage` in the web pod and docs/make-it-yours.md's new app (tests/cluster/day.py),
-debugpy attached through the loop's own port-forward, then a runtime-lock change that rebuilds the image and
-rolls the pods.
+One `skaffold dev` for the module, in a scratch copy the tests edit. In file order: ten view edits served by the
+same web pod, a task edit the worker computes, a model change made live by `invoke makemigrations`, `invoke manage`
+in the web pod and docs/make-it-yours.md's new app (tests/cluster/day.py), debugpy attached through the loop's own
+port-forward, then a runtime-lock change that rebuilds the image and rolls the pods.
 """
 
 from __future__ import annotations
@@ -177,6 +176,8 @@ def test_invoke_manage_runs_in_the_web_pod_and_passes_its_exit_code(loop):
 
 @pytest.mark.postgres  # the new app's own test runs against the local PostgreSQL, as the page says
 def test_docs_make_it_yours_adds_an_app_with_a_model_a_task_and_a_periodic_task_on_the_loop(loop):
+    # The page's commands find the loop by the context's namespace: for this test's length, the test cluster's
+    # context (every worker's) names the loop's. The cluster tests that may run beside it name their namespaces.
     day.an_app_of_your_own_as_docs_make_it_yours_says(loop.copy, loop.cluster, loop.namespace, loop.restart)
 
 

@@ -67,7 +67,9 @@ class Stack:
             "CELERY_HEARTBEAT_DIR": str(self.log_dir),  # the worker's and beat's heartbeat files
             **self.env,
         }
-        for args in () if self.migrated else (("migrate", "--noinput"), ("collectstatic", "--noinput")):
+        if self.migrated is not None:
+            return  # its database is a copy of one migrated, and its static files were collected with it
+        for args in (("migrate", "--noinput"), ("collectstatic", "--noinput")):
             result = manage(self.env, *args)
             assert result.returncode == 0, f"manage.py {args[0]} failed:\n{result.stderr}"
 
